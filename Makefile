@@ -1,0 +1,28 @@
+# shadowhound_memory: the README's two commands are `make demo` and `make test`.
+# Both set up .venv (ROS 2 wheels + pinned Python packages) and colcon-build the package first.
+SHELL := /bin/bash
+ROS_DISTRO ?= kilted
+export ROS_DISTRO
+
+.PHONY: setup test demo lint bench-core bench-node clean
+
+setup:
+	@scripts/setup.sh
+
+test: setup
+	@scripts/run-tests.sh $(PYTEST_ARGS)
+
+demo: setup
+	@scripts/with-env.sh python -m shadowhound_memory.demo.mission $(DEMO_ARGS)
+
+lint: setup
+	@scripts/run-tests.sh -m lint
+
+bench-core: setup
+	@scripts/with-env.sh python bench/bench_core.py $(BENCH_ARGS)
+
+bench-node: setup
+	@scripts/with-env.sh python bench/bench_node.py $(BENCH_ARGS)
+
+clean:
+	rm -rf build install log
