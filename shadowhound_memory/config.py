@@ -1,0 +1,163 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The node's settings as one validated object.
+
+Every ROS parameter of memory_node is a field here: the node derives each parameter's descriptor
+(description, range, read-only) from the field, and validates every `ros2 param set` by building a
+new MemoryConfig, so the ROS layer and the core can never disagree on a rule. Nothing here imports
+rclpy, so the same object configures benchmarks and tools on machines without ROS.
+"""
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shadowhound_memory.memory.schema import MISSION_PATTERN
+
+READ_ONLY = {'read_only': True}
+
+MemoryBackend = Literal['local', 'openai', 'skip']
+AdapterMode = Literal['none', 'writing', 'recall', 'all']
+
+
+def _env_default(name: str, default: str) -> Any:
+    # The design's MEMORY_BACKEND / ADAPTER_MODE variables set defaults; parameters still win.
+    return os.environ.get(name, default).strip().lower() or default
+
+
+class MemoryConfig(BaseModel):
+    """Settings of the memory node; field names are the ROS parameter names."""
+
+    model_config = ConfigDict(extra='forbid', validate_assignment=True)
+
+    memory_backend: MemoryBackend = Field(
+        default_factory=lambda: _env_default('MEMORY_BACKEND', 'local'),
+        description='local: local embeddings and local vLLM; openai: an OpenAI-compatible cloud '
+                    'API, no adapters; skip: memory disabled, services answer so. Default from '
+                    'the MEMORY_BACKEND environment variable.',
+        json_schema_extra=READ_ONLY)
+    adapter_mode: AdapterMode = Field(
+        default_factory=lambda: _env_default('ADAPTER_MODE', 'none'),
+        description='Which tasks use their LoRA adapter: none, writing, recall or all. Default '
+                    'from the ADAPTER_MODE environment variable.')
+    writer: Literal['deterministic', 'llm'] = Field(
+        'deterministic',
+        description='How observations become records: deterministic rules, or the LLM writing '
+                    'route with the deterministic writer as fallback.')
+    store_path: str = Field(
+        '~/.ros/shadowhound_memory/store',
+        description='Folder of the embedded Qdrant Edge store (used when store_url is empty).',
+        json_schema_extra=READ_ONLY)
+    store_url: str = Field(
+        '',
+        description='URL of a Qdrant server or cluster; empty uses the embedded store.',
+        json_schema_extra=READ_ONLY)
+    store_optimize_threshold: int = Field(
+        20000, ge=100, le=10_000_000,
+        description='Build the HNSW index after this many new points; exact search below.',
+        json_schema_extra=READ_ONLY)
+    embedding_model: str = Field(
+        'all-MiniLM-L6-v2',
+        description='Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local folder.',
+        json_schema_extra=READ_ONLY)
+    embedding_threads: int = Field(
+        1, ge=1, le=64, description='Torch threads for embedding; 1 keeps latency steady.',
+        json_schema_extra=READ_ONLY)
+    embedding_url: str = Field(
+        '', description='OpenAI-compatible /v1/embeddings base URL for memory_backend=openai.',
+        json_schema_extra=READ_ONLY)
+    mission_id: str = Field(
+        'default', pattern=MISSION_PATTERN,
+        description='Current mission; writes and recalls without a mission use it.')
+    map_frame: str = Field(
+        'map', description='Frame of stored poses and of the markers.',
+        json_schema_extra=READ_ONLY)
+    recall_k: int = Field(5, ge=1, le=100, description='Memories returned when a request asks 0.')
+    recall_min_score: float = Field(
+        0.0, ge=0.0, le=1.0, description='Default minimum ranking score of a recalled memory.')
+    weight_similarity: float = Field(
+        1.0, ge=0.0, le=10.0, description='Ranking weight of semantic similarity.')
+    weight_recency: float = Field(
+        0.15, ge=0.0, le=10.0, description='Ranking weight of how recently it was seen.')
+    weight_distance: float = Field(
+        0.1, ge=0.0, le=10.0, description='Ranking weight of closeness to the asked place.')
+    recency_half_life_s: float = Field(
+        3600.0, gt=0.0, le=1e9, description='Age at which the recency term halves.')
+    distance_scale_m: float = Field(
+        5.0, gt=0.0, le=1e6, description='Distance at which the distance term falls to 1/e.')
+    token_budget: int = Field(
+        1024, ge=64, le=131072, description='Token budget of the recall context given to the LLM.')
+    dedupe_enabled: bool = Field(True, description='Merge near-duplicate observations.')
+    dedupe_radius_m: float = Field(
+        1.0, ge=0.0, le=100.0, description='Duplicates lie within this distance.')
+    dedupe_window_s: float = Field(
+        300.0, ge=0.0, le=1e7, description='Duplicates are seen within this time of each other.')
+    dedupe_min_similarity: float = Field(
+        0.9, ge=0.0, le=1.0, description='Duplicates have at least this text similarity.')
+    retention_max_age_s: float = Field(
+        0.0, ge=0.0, description='Purge memories older than this; 0 keeps them forever.')
+    retention_mission_quota: int = Field(
+        0, ge=0, description='Keep at most this many memories per mission (oldest go); 0: no cap.')
+    retention_period_s: float = Field(
+        60.0, ge=1.0, le=86400.0, description='How often retention runs.')
+    ingest_queue_size: int = Field(
+        2000, ge=1, le=1_000_000,
+        description='Observations waiting to be written; beyond it new ones are dropped and '
+                    'counted.', json_schema_extra=READ_ONLY)
+    ingest_batch_size: int = Field(
+        64, ge=1, le=4096, description='Observations embedded and stored per batch.')
+    pose_history_s: float = Field(
+        120.0, gt=0.0, le=86400.0, description='Odometry kept for stamping late observations.',
+        json_schema_extra=READ_ONLY)
+    pose_max_gap_s: float = Field(
+        0.5, gt=0.0, le=60.0,
+        description='Odometry gaps longer than this leave the pose unknown.')
+    pose_max_extrapolation_s: float = Field(
+        0.2, ge=0.0, le=10.0,
+        description='How far past the newest odometry a pose may be extrapolated.')
+    pose_wait_s: float = Field(
+        0.3, ge=0.0, le=10.0,
+        description='How long an observation newer than the odometry waits for it to catch up.')
+    diagnostics_period_s: float = Field(
+        1.0, ge=0.1, le=3600.0, description='Period of /diagnostics.', json_schema_extra=READ_ONLY)
+    markers_period_s: float = Field(
+        2.0, ge=0.1, le=3600.0, description='Period of memory/markers.',
+        json_schema_extra=READ_ONLY)
+    markers_max: int = Field(
+        500, ge=0, le=100000, description='Most recent memories drawn in memory/markers.')
+
+    @model_validator(mode='after')
+    def _backend_needs(self) -> 'MemoryConfig':
+        if self.memory_backend == 'openai' and not self.embedding_url:
+            raise ValueError('memory_backend=openai needs embedding_url (an OpenAI-compatible '
+                             '/v1/embeddings base URL)')
+        return self
+
+    @classmethod
+    def parameter_names(cls) -> list[str]:
+        """Return the parameter names in declaration order."""
+        return list(cls.model_fields)
+
+    @classmethod
+    def is_read_only(cls, name: str) -> bool:
+        """Tell whether a change of this setting needs a restart."""
+        extra = cls.model_fields[name].json_schema_extra
+        return isinstance(extra, dict) and bool(extra.get('read_only'))
+
+    def resolved_store_path(self) -> str:
+        """Return store_path with ~ and variables expanded."""
+        return os.path.abspath(os.path.expandvars(os.path.expanduser(self.store_path)))
