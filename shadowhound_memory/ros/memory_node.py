@@ -41,6 +41,7 @@ from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSOverridingO
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 SetParametersResult)
 from shadowhound_memory.config import MemoryConfig
+from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
 from shadowhound_memory.memory.factory import (apply_config, build_memory_service,
                                                pose_buffer_config)
@@ -59,6 +60,7 @@ from shadowhound_memory.ros.conversions import (observation_from_msg, odometry_t
                                                 pose_from_msg, record_to_msg, seconds_to_time,
                                                 time_to_seconds)
 from shadowhound_memory.srv import Forget, Recall, WriteMemory
+from shadowhound_memory.store.base import MemoryStore
 from std_msgs.msg import String
 from visualization_msgs.msg import Marker, MarkerArray
 
@@ -111,8 +113,15 @@ class LatencyWindow:
 class MemoryNode(Node):
     """Subscribes to observations and odometry, serves write_memory, recall and forget."""
 
-    def __init__(self, *, service: MemoryService | None = None, node_name: str = 'memory_node',
+    def __init__(self, *, embedder: EmbeddingProvider | None = None,
+                 store: MemoryStore | None = None, node_name: str = 'memory_node',
                  **kwargs: Any) -> None:
+        """
+        Declare parameters and build the memory from them.
+
+        ``embedder`` and ``store`` replace the ones the parameters would build, so tests and
+        embedding hosts can share one loaded model between nodes.
+        """
         super().__init__(node_name, **kwargs)
         self.config = self._declare_parameters()
         # Sensor callbacks only append to the pose buffer and the ingest queue: one exclusive
@@ -137,7 +146,7 @@ class MemoryNode(Node):
         if self.config.memory_backend == 'skip':
             self.service: MemoryService | None = None
         else:
-            self.service = service if service is not None else build_memory_service(self.config)
+            self.service = build_memory_service(self.config, embedder=embedder, store=store)
         self.ingest = IngestPipeline(
             self._write_batch, self.poses, queue_size=self.config.ingest_queue_size,
             batch_size=self.config.ingest_batch_size, pose_wait_s=self.config.pose_wait_s,
