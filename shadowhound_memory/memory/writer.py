@@ -1,0 +1,172 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The deterministic memory writer: observation + pose + mission -> a compact, normalized record.
+
+No LLM is involved, so it is fast, predictable, and the fallback whenever the LLM writer fails;
+for that reason every record it returns is schema-valid, whatever text a perception stack sends.
+"""
+
+from dataclasses import dataclass
+import math
+import re
+import unicodedata
+
+from pydantic import ValidationError
+
+from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.memory.schema import (format_validation_error, FRAME_PATTERN,
+                                              MAX_TAG_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
+                                              MemoryRecord, Pose, SOURCE_PATTERN, TAG_PATTERN)
+from shadowhound_memory.pose.buffer import PoseEstimate
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What perception or an operator reported, and when (seconds since the epoch)."""
+
+    text: str
+    stamp: float
+    source: str = 'unknown'
+    tags: tuple[str, ...] = ()
+    confidence: float = 1.0
+    frame_id: str = ''
+
+
+@dataclass(frozen=True)
+class MissionContext:
+    """The mission an observation belongs to, and the room if the robot knows it."""
+
+    mission_id: str
+    room: str | None = None
+
+
+COLOURS = ('red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple', 'pink',
+           'brown', 'grey', 'gray', 'silver')
+OBJECTS = ('ball', 'cup', 'mug', 'chair', 'table', 'sofa', 'couch', 'door', 'box', 'bottle',
+           'laptop', 'phone', 'keys', 'backpack', 'bag', 'book', 'plant', 'lamp', 'tv', 'fridge',
+           'sink', 'bed', 'shoe', 'toy', 'dog', 'cat', 'robot', 'charger', 'cable', 'package',
+           'extinguisher', 'umbrella', 'wallet', 'glasses', 'remote', 'car')
+ROOMS = {'kitchen': 'kitchen', 'living room': 'living_room', 'living_room': 'living_room',
+         'bedroom': 'bedroom', 'bathroom': 'bathroom', 'hallway': 'hallway', 'hall': 'hallway',
+         'office': 'office', 'garage': 'garage', 'lab': 'lab', 'lobby': 'lobby',
+         'dining room': 'dining_room', 'storage room': 'storage_room', 'corridor': 'hallway'}
+PERSON_WORDS = ('person', 'people', 'man', 'woman', 'child', 'someone', 'human', 'visitor')
+ALERT_WORDS = ('warning', 'alert', 'fire', 'smoke', 'blocked', 'fallen', 'leak', 'broken',
+               'danger')
+PLACE_PHRASES = ('entered', 'arrived at', 'arrived in', 'reached', 'now in')
+SEEN_WORDS = ('see', 'saw', 'seen', 'spotted', 'found', 'detected', 'noticed', 'there is',
+              'on the', 'under the', 'next to', 'behind the', 'near the')
+
+_TAG_RE = re.compile(TAG_PATTERN)
+_SOURCE_RE = re.compile(SOURCE_PATTERN)
+_FRAME_RE = re.compile(FRAME_PATTERN)
+_OBJECT_RE = re.compile(r'\b(?:(' + '|'.join(COLOURS) + r')\s+)?(' + '|'.join(OBJECTS) +
+                        r')\b')
+_ROOM_RE = re.compile(r'\b(' + '|'.join(sorted(ROOMS, key=len, reverse=True)) + r')\b')
+
+
+def clean_text(text: str) -> str:
+    """Remove control characters, collapse white space, and trim to the schema's length."""
+    printable = ''.join(' ' if unicodedata.category(c)[0] in 'CZ' else c for c in text)
+    collapsed = ' '.join(printable.split())
+    if len(collapsed) <= MAX_TEXT_CHARS:
+        return collapsed
+    cut = collapsed[:MAX_TEXT_CHARS - 1]
+    if ' ' in cut[MAX_TEXT_CHARS // 2:]:
+        cut = cut[:cut.rindex(' ')]
+    return cut.rstrip() + '\u2026'
+
+
+def normalize_tag(tag: str) -> str | None:
+    """Return the tag lowercased with spaces as underscores, or None if it is still invalid."""
+    candidate = '_'.join(tag.strip().lower().split())
+    candidate = re.sub(r'[^a-z0-9_.:\-]', '', candidate)
+    if len(candidate) > MAX_TAG_CHARS or not _TAG_RE.match(candidate):
+        return None
+    return candidate
+
+
+def classify_event(text: str, source: str) -> str:
+    """Infer the event kind from the wording and who reported it."""
+    lowered = text.lower()
+    words = set(re.findall(r'[a-z]+', lowered))
+    if any(w in words for w in ALERT_WORDS):
+        return 'alert'
+    if source in ('person', 'person_detector') or any(w in words for w in PERSON_WORDS):
+        return 'person_seen'
+    if any(p in lowered for p in PLACE_PHRASES):
+        return 'place_visited'
+    if source == 'operator':
+        return 'note'
+    if source in ('camera', 'detector') or any(p in lowered for p in SEEN_WORDS) or \
+            _OBJECT_RE.search(lowered):
+        return 'object_seen'
+    return 'note'
+
+
+def derive_tags(text: str, source: str, room: str | None) -> list[str]:
+    """Derive object:*, room:* and source:* tags from the wording, the room and the source."""
+    lowered = text.lower()
+    tags = []
+    for colour, noun in _OBJECT_RE.findall(lowered):
+        tags.append(f'object:{colour}_{noun}' if colour else f'object:{noun}')
+    rooms = [ROOMS[m] for m in _ROOM_RE.findall(lowered)]
+    if not rooms and room:
+        rooms = [room]
+    tags += [f'room:{r}' for r in rooms]
+    if source and source != 'unknown':
+        tags.append(f'source:{source}')
+    return [t for t in (normalize_tag(t) for t in tags) if t]
+
+
+class DeterministicWriter:
+    """Rules that turn an observation into a record; never returns an invalid record."""
+
+    def write(self, observation: Observation, pose: PoseEstimate,
+              context: MissionContext) -> MemoryRecord:
+        """Return the normalized record, or raise InvalidRequestError for unusable input."""
+        text = clean_text(observation.text)
+        if not any(c.isalnum() for c in text):
+            raise InvalidRequestError('observation text is empty or has no letters or digits; '
+                                      'send what was observed in words')
+        if not math.isfinite(observation.stamp) or observation.stamp <= 0:
+            raise InvalidRequestError(f'observation stamp must be a positive time in seconds '
+                                      f'(got {observation.stamp})')
+        if not math.isfinite(observation.confidence):
+            raise InvalidRequestError('observation confidence must be a number in [0, 1]')
+        source = observation.source.strip().lower() or 'unknown'
+        if not _SOURCE_RE.match(source):
+            source = 'unknown'
+        caller = [t for t in (normalize_tag(t) for t in observation.tags) if t]
+        tags: list[str] = []
+        for tag in caller + derive_tags(text, source, context.room):
+            if tag not in tags and len(tags) < MAX_TAGS:
+                tags.append(tag)
+        frame_id = observation.frame_id.strip().lstrip('/')
+        if not _FRAME_RE.match(frame_id):
+            frame_id = ''
+        try:
+            record_pose = Pose(x=pose.x, y=pose.y, yaw=pose.yaw) if pose.known else None
+            return MemoryRecord(
+                event=classify_event(text, source), text=text, pose=record_pose,
+                frame_id=frame_id or pose.frame_id or 'map', tags=tags,
+                mission_id=context.mission_id, timestamp=observation.stamp, source=source,
+                confidence=min(1.0, max(0.0, observation.confidence)))
+        except ValidationError as exc:
+            # Only caller-given values can fail here: the mission id or an out-of-map pose.
+            raise InvalidRequestError(
+                'cannot write this observation: ' + '; '.join(format_validation_error(exc))
+            ) from exc
