@@ -68,7 +68,7 @@ class MemoryStore(ABC):
     """Durable storage and filtered vector search of memory records."""
 
     @abstractmethod
-    def open(self, info: CollectionInfo) -> None:
+    def open_collection(self, info: CollectionInfo) -> None:
         """
         Create the collection or open an existing one.
 
