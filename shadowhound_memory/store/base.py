@@ -41,6 +41,9 @@ class MemoryFilter:
     events: tuple[str, ...] = ()
     time_from: float | None = None
     time_to: float | None = None
+    # On when a record was last seen (merged duplicates move it): dedupe and retention use it.
+    last_seen_from: float | None = None
+    last_seen_to: float | None = None
     # A circle (x, y, radius in metres) in the map frame; records without a pose never match.
     near: tuple[float, float, float] | None = None
     # A box (x_min, y_min, x_max, y_max) in the map frame; records without a pose never match.
@@ -95,8 +98,9 @@ class MemoryStore(ABC):
         """Return the stored vectors of these ids (for near-duplicate checks)."""
 
     @abstractmethod
-    def scroll(self, flt: MemoryFilter, limit: int) -> list[MemoryRecord]:
-        """Return up to ``limit`` records matching ``flt``, oldest first by timestamp."""
+    def scroll(self, flt: MemoryFilter, limit: int | None,
+               newest_first: bool = False) -> list[MemoryRecord]:
+        """Return up to ``limit`` (None: all) matching records ordered by timestamp."""
 
     @abstractmethod
     def count(self, flt: MemoryFilter | None = None) -> int:

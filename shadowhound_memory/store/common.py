@@ -34,7 +34,7 @@ from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 # Flat copies of the pose for range filters and their indexes; stripped when reading back.
 FLAT_FIELDS = ('x', 'y', 'has_pose')
 KEYWORD_INDEXES = ('mission_id', 'tags', 'event')
-FLOAT_INDEXES = ('timestamp', 'x', 'y')
+FLOAT_INDEXES = ('timestamp', 'last_seen', 'x', 'y')
 
 
 def to_payload(record: MemoryRecord) -> dict[str, Any]:
@@ -93,6 +93,8 @@ def conditions(flt: MemoryFilter) -> list[Condition]:
         must.append(MatchAnyOf('event', tuple(flt.events)))
     if flt.time_from is not None or flt.time_to is not None:
         must.append(Range('timestamp', flt.time_from, flt.time_to))
+    if flt.last_seen_from is not None or flt.last_seen_to is not None:
+        must.append(Range('last_seen', flt.last_seen_from, flt.last_seen_to))
     if flt.box is not None:
         x_min, y_min, x_max, y_max = flt.box
         must += [Range('x', x_min, x_max), Range('y', y_min, y_max)]

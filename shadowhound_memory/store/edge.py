@@ -217,15 +217,17 @@ class EdgeStore(MemoryStore):
             points = self._require().retrieve(valid, False, True)
         return {str(r.id): list(r.vector) for r in points}
 
-    def scroll(self, flt: MemoryFilter, limit: int | None) -> list[MemoryRecord]:
-        """Return matching records oldest first (all of them when limit is None)."""
+    def scroll(self, flt: MemoryFilter, limit: int | None,
+               newest_first: bool = False) -> list[MemoryRecord]:
+        """Return matching records by timestamp (all of them when limit is None)."""
         with self._lock:
             shard = self._require()
             fetch = None if flt.near is not None else limit
             records, _ = shard.scroll(edge.ScrollRequest(
                 limit=fetch if fetch is not None else max(1, self.count(MemoryFilter())),
                 filter=_edge_filter(flt), with_payload=True,
-                order_by=edge.OrderBy('timestamp', direction=edge.Direction.Asc)))
+                order_by=edge.OrderBy('timestamp', direction=edge.Direction.Desc if newest_first
+                                      else edge.Direction.Asc)))
         kept = [from_payload(r.payload) for r in records]
         kept = [r for r in kept if in_circle(r, flt.near)]
         return kept if limit is None else kept[:limit]

@@ -1,0 +1,131 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Memory hygiene: merge near-duplicates, purge by age, cap each mission.
+
+A robot that drives past the same red ball every minute should have one memory of it, seen many
+times, not hundreds: a new record is merged into an existing one of the same mission and event
+kind when they were seen at the same place (within ``radius_m``), close in time (the existing
+record's last sighting within ``time_window_s``) and say nearly the same thing (cosine similarity
+of their embeddings at least ``min_similarity``). Records without a pose merge only with records
+without a pose, since their place cannot be compared.
+"""
+
+from collections.abc import Sequence
+import math
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shadowhound_memory.memory.schema import MAX_TAGS, MemoryRecord
+from shadowhound_memory.store.base import MemoryFilter, MemoryStore
+
+DUPLICATE_CANDIDATES = 5
+
+
+class DedupeConfig(BaseModel):
+    """When two observations are the same memory."""
+
+    model_config = ConfigDict(extra='forbid')
+
+    enabled: bool = Field(True, description='Merge near-duplicates.')
+    radius_m: float = Field(1.0, ge=0.0, description='Same place: within this distance.')
+    time_window_s: float = Field(300.0, ge=0.0,
+                                 description='Same time: within this of the last sighting.')
+    min_similarity: float = Field(0.9, ge=0.0, le=1.0, description='Same text: cosine >= this.')
+
+
+class RetentionConfig(BaseModel):
+    """How long memories live and how many a mission keeps."""
+
+    model_config = ConfigDict(extra='forbid')
+
+    max_age_s: float | None = Field(None, gt=0.0,
+                                    description='Purge memories last seen longer ago.')
+    per_mission_quota: int | None = Field(None, ge=1,
+                                          description='Most memories per mission; oldest go.')
+
+
+def same_place(a: MemoryRecord, b: MemoryRecord, radius_m: float) -> bool:
+    """Tell whether two records were made at the same place."""
+    if a.pose is None or b.pose is None:
+        return a.pose is None and b.pose is None
+    return math.hypot(a.pose.x - b.pose.x, a.pose.y - b.pose.y) <= radius_m
+
+
+def is_duplicate(existing: MemoryRecord, record: MemoryRecord, similarity: float,
+                 config: DedupeConfig) -> bool:
+    """Apply the duplicate rule to a candidate whose similarity is already known."""
+    last_seen = existing.last_seen or existing.timestamp
+    return (config.enabled and existing.id != record.id
+            and existing.mission_id == record.mission_id and existing.event == record.event
+            and similarity >= config.min_similarity
+            and abs(record.timestamp - last_seen) <= config.time_window_s
+            and same_place(existing, record, config.radius_m))
+
+
+def find_duplicate(store: MemoryStore, record: MemoryRecord, vector: Sequence[float],
+                   config: DedupeConfig) -> MemoryRecord | None:
+    """Return the stored record this one duplicates, if any."""
+    if not config.enabled:
+        return None
+    near = None
+    if record.pose is not None:
+        near = (record.pose.x, record.pose.y, max(config.radius_m, 1e-6))
+    flt = MemoryFilter(mission_ids=(record.mission_id,), events=(record.event,),
+                       last_seen_from=record.timestamp - config.time_window_s, near=near)
+    for hit in store.search(vector, flt, DUPLICATE_CANDIDATES):
+        if is_duplicate(hit.record, record, hit.score, config):
+            return hit.record
+    return None
+
+
+def merged(existing: MemoryRecord, record: MemoryRecord) -> MemoryRecord:
+    """
+    Return the existing record updated by a new sighting.
+
+    The existing text and pose stay (they are what the agent was told before, and a pose that
+    moves with every sighting would drift); the sighting count, last-seen time, tags and
+    confidence take in the new one.
+    """
+    tags = list(existing.tags)
+    for tag in record.tags:
+        if tag not in tags and len(tags) < MAX_TAGS:
+            tags.append(tag)
+    return existing.model_copy(update={
+        'timestamp': min(existing.timestamp, record.timestamp),
+        'last_seen': max(existing.last_seen or existing.timestamp,
+                         record.last_seen or record.timestamp),
+        'seen_count': existing.seen_count + record.seen_count,
+        'tags': tags,
+        'confidence': max(existing.confidence, record.confidence),
+    })
+
+
+def purge_expired(store: MemoryStore, now: float, config: RetentionConfig) -> int:
+    """Delete memories last seen more than max_age_s ago; return how many."""
+    if config.max_age_s is None:
+        return 0
+    return store.delete(MemoryFilter(last_seen_to=now - config.max_age_s))
+
+
+def enforce_quota(store: MemoryStore, mission_id: str, config: RetentionConfig) -> int:
+    """Delete a mission's oldest memories beyond its quota; return how many."""
+    if config.per_mission_quota is None:
+        return 0
+    flt = MemoryFilter(mission_ids=(mission_id,))
+    excess = store.count(flt) - config.per_mission_quota
+    if excess <= 0:
+        return 0
+    return store.delete_ids([r.id for r in store.scroll(flt, excess)])

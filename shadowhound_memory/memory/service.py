@@ -1,0 +1,263 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+The memory service: the one facade the node, the demo and the benchmarks call.
+
+It writes (deterministic writer -> embedding -> duplicate check -> store), recalls (retriever ->
+context builder) and forgets, and holds the rules that span those parts: writes are serialized so
+that a duplicate check and its upsert cannot interleave with another write, missions stay
+isolated unless a query asks across them, and nothing is forgotten without a selector.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+import math
+import re
+import threading
+from typing import Any
+import uuid
+
+from pydantic import ValidationError
+
+from shadowhound_memory.embeddings.base import EmbeddingProvider
+from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
+from shadowhound_memory.memory.hygiene import (DedupeConfig, enforce_quota, find_duplicate,
+                                               is_duplicate, merged, purge_expired,
+                                               RetentionConfig)
+from shadowhound_memory.memory.schema import (format_validation_error, MemoryRecord,
+                                              MISSION_PATTERN, SCHEMA_VERSION)
+from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContext,
+                                              normalize_tag, Observation)
+from shadowhound_memory.pose.buffer import PoseEstimate
+from shadowhound_memory.retrieval.context import ContextBuilder, RagContext
+from shadowhound_memory.retrieval.ranking import RankingWeights
+from shadowhound_memory.retrieval.retriever import RecallQuery, RetrievalResult, Retriever
+from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore
+
+_MISSION_RE = re.compile(MISSION_PATTERN)
+
+
+@dataclass
+class WriteOutcome:
+    """What happened to one write: stored, merged into an existing record, or refused."""
+
+    record: MemoryRecord | None
+    merged_into: str | None = None
+    created: bool = False
+    error: str | None = None
+
+
+@dataclass
+class RecallResult:
+    """Ranked memories, the context built from them, and the timings."""
+
+    hits: list[Any] = field(default_factory=list)
+    context: RagContext = field(default_factory=RagContext)
+    retrieval: RetrievalResult = field(default_factory=RetrievalResult)
+
+
+class MemoryService:
+    """Writes, recalls and forgets memories over one store and one embedding model."""
+
+    def __init__(self, store: MemoryStore, embedder: EmbeddingProvider,
+                 writer: DeterministicWriter | None = None, dedupe: DedupeConfig | None = None,
+                 retention: RetentionConfig | None = None,
+                 weights: RankingWeights | None = None, token_budget: int = 1024) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.writer = writer or DeterministicWriter()
+        self.dedupe = dedupe or DedupeConfig()
+        self.retention = retention or RetentionConfig()
+        self.retriever = Retriever(store, embedder, weights)
+        self.token_budget = token_budget
+        self._write_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
+        self.written = 0
+        self.merged = 0
+        self.rejected = 0
+        store.open_collection(CollectionInfo(embedder.model_id, embedder.dimension,
+                                             SCHEMA_VERSION))
+
+    @property
+    def weights(self) -> RankingWeights:
+        """The ranking weights recall uses."""
+        return self.retriever.weights
+
+    @weights.setter
+    def weights(self, weights: RankingWeights) -> None:
+        self.retriever.weights = weights
+
+    # Writing ----------------------------------------------------------------------------------
+
+    def write_observations(self, items: Sequence[tuple[Observation, PoseEstimate,
+                                                       MissionContext]]) -> list[WriteOutcome]:
+        """Write a batch: one embedding call, one upsert; bad items are refused, not fatal."""
+        outcomes: list[WriteOutcome] = []
+        records = []
+        for observation, pose, context in items:
+            try:
+                record = self.writer.write(observation, pose, context)
+            except InvalidRequestError as exc:
+                outcomes.append(WriteOutcome(None, error=str(exc)))
+                continue
+            outcomes.append(WriteOutcome(record))
+            records.append(record)
+        stored = iter(self._store(records, self.embedder.embed([r.text for r in records])))
+        result = [next(stored) if outcome.error is None else outcome for outcome in outcomes]
+        with self._stats_lock:
+            self.rejected += sum(1 for o in result if o.error)
+        return result
+
+    def write_record(self, record: MemoryRecord) -> WriteOutcome:
+        """Write a whole record (an agent's JSON), with duplicate merging."""
+        return self._store([record], self.embedder.embed([record.text]))[0]
+
+    def write_text(self, text: str, mission_id: str, stamp: float, pose: PoseEstimate,
+                   tags: Sequence[str] = (), event: str | None = None,
+                   source: str = 'agent') -> WriteOutcome:
+        """Write free text the agent was told to remember; its tags must be valid."""
+        bad = [t for t in tags if normalize_tag(t) is None]
+        if bad:
+            raise InvalidRequestError(f'invalid tags {bad}: tags look like kind:value with '
+                                      'lowercase letters, digits, _ . - (e.g. object:red_ball)')
+        if not _MISSION_RE.match(mission_id):
+            raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
+        record = self.writer.write(Observation(text=text, stamp=stamp, source=source,
+                                               tags=tuple(tags)), pose,
+                                   MissionContext(mission_id=mission_id))
+        if event:
+            try:
+                record = MemoryRecord.model_validate({**record.model_dump(), 'event': event})
+            except ValidationError as exc:
+                raise InvalidRequestError('; '.join(format_validation_error(exc))) from exc
+        return self.write_record(record)
+
+    def _store(self, records: Sequence[MemoryRecord],
+               vectors: Sequence[Sequence[float]]) -> list[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        with self._write_lock:
+            pending: dict[str, tuple[MemoryRecord, Sequence[float]]] = {}
+            for record, vector in zip(records, vectors):
+                target = self._duplicate_in_batch(pending, record, vector)
+                if target is None:
+                    target = find_duplicate(self.store, record, vector, self.dedupe)
+                if target is None:
+                    pending[record.id] = (record, vector)
+                    outcomes.append(WriteOutcome(record, created=True))
+                    continue
+                combined = merged(target, record)
+                if target.id in pending:
+                    kept_vector = pending[target.id][1]
+                else:
+                    kept_vector = self.store.get_vectors([target.id]).get(target.id, vector)
+                pending[target.id] = (combined, kept_vector)
+                outcomes.append(WriteOutcome(combined, merged_into=target.id))
+            if pending:
+                batch = list(pending.values())
+                self.store.upsert([r for r, _ in batch], [v for _, v in batch])
+                for mission in {r.mission_id for r, _ in batch}:
+                    enforce_quota(self.store, mission, self.retention)
+            # A record merged later in the batch is reported in its final state.
+            final = {r.id: r for r, _ in pending.values()}
+            for outcome in outcomes:
+                if outcome.record is not None and outcome.record.id in final:
+                    outcome.record = final[outcome.record.id]
+        with self._stats_lock:
+            self.written += sum(1 for o in outcomes if o.created)
+            self.merged += sum(1 for o in outcomes if o.merged_into)
+        return outcomes
+
+    def _duplicate_in_batch(self, pending: dict[str, tuple[MemoryRecord, Sequence[float]]],
+                            record: MemoryRecord,
+                            vector: Sequence[float]) -> MemoryRecord | None:
+        for other, other_vector in pending.values():
+            similarity = sum(a * b for a, b in zip(vector, other_vector))
+            if is_duplicate(other, record, similarity, self.dedupe):
+                return other
+        return None
+
+    # Recall and forget ------------------------------------------------------------------------
+
+    def recall(self, query: RecallQuery, now: float) -> RecallResult:
+        """Retrieve, rank and pack the context for a query."""
+        retrieval = self.retriever.retrieve(query, now)
+        context = ContextBuilder(self.token_budget).build(retrieval.hits)
+        return RecallResult(retrieval.hits, context, retrieval)
+
+    def forget(self, ids: Sequence[str] = (), mission_id: str | None = None,
+               time_from: float | None = None, time_to: float | None = None) -> int:
+        """Delete by ids, mission and/or time window (all given must match); return how many."""
+        if not ids and mission_id is None and time_from is None and time_to is None:
+            raise InvalidRequestError('refusing to forget everything: give ids, a mission or '
+                                      'a time window')
+        for bound in (time_from, time_to):
+            if bound is not None and not math.isfinite(bound):
+                raise InvalidRequestError('time window bounds must be finite numbers')
+        if time_from is not None and time_to is not None and time_from > time_to:
+            raise InvalidRequestError('time_from must not be after time_to')
+        if mission_id is not None and not _MISSION_RE.match(mission_id):
+            raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
+        for value in ids:
+            try:
+                uuid.UUID(value)
+            except ValueError:
+                raise InvalidRequestError(f'{value!r} is not a memory id (a UUID)') from None
+        flt = MemoryFilter(mission_ids=None if mission_id is None else (mission_id,),
+                           time_from=time_from, time_to=time_to)
+        with self._write_lock:
+            if not ids:
+                return self.store.delete(flt)
+            chosen = [r.id for r in self.store.get(ids)
+                      if (mission_id is None or r.mission_id == mission_id)
+                      and (time_from is None or r.timestamp >= time_from)
+                      and (time_to is None or r.timestamp <= time_to)]
+            return self.store.delete_ids(chosen)
+
+    def apply_retention(self, now: float) -> int:
+        """Purge memories older than the retention age; return how many."""
+        with self._write_lock:
+            return purge_expired(self.store, now, self.retention)
+
+    # Introspection ----------------------------------------------------------------------------
+
+    def recent(self, mission_id: str, limit: int) -> list[MemoryRecord]:
+        """Return a mission's newest memories, oldest of them first."""
+        if limit <= 0:
+            return []
+        records = self.store.scroll(MemoryFilter(mission_ids=(mission_id,)), limit,
+                                    newest_first=True)
+        return list(reversed(records))
+
+    def count(self) -> int:
+        """Return how many memories are stored."""
+        return self.store.count()
+
+    def health(self) -> dict[str, str]:
+        """Return the store's health facts."""
+        return self.store.health()
+
+    def stats(self) -> dict[str, int]:
+        """Return write counters and the store size."""
+        with self._stats_lock:
+            counts = {'written': self.written, 'merged': self.merged, 'rejected': self.rejected}
+        try:
+            counts['stored'] = self.count()
+        except MemoryPackageError:
+            counts['stored'] = -1
+        return counts
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()

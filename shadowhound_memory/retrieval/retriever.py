@@ -1,0 +1,157 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Recall queries and the retriever: embed the question, filter, search, rank.
+
+A query must name its mission or ask across missions explicitly: missions stay isolated unless a
+caller means otherwise.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+import math
+import re
+import time
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shadowhound_memory.embeddings.base import EmbeddingProvider
+from shadowhound_memory.memory.schema import MAX_TAGS, MISSION_PATTERN, TAG_PATTERN
+from shadowhound_memory.retrieval.ranking import rank, RankingWeights
+from shadowhound_memory.store.base import MemoryFilter, MemoryStore, ScoredRecord
+
+MAX_QUESTION_CHARS = 1000
+MAX_CANDIDATES = 200
+_TAG_RE = re.compile(TAG_PATTERN)
+
+
+def _finite(value: float | None, name: str) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f'{name} must be a finite number')
+    return value
+
+
+class RecallQuery(BaseModel):
+    """What to recall: a question and the filters that narrow it."""
+
+    model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    mission_id: str | None = Field(None, pattern=MISSION_PATTERN)
+    all_missions: bool = False
+    tags_any: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags_all: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    events: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    time_from: float | None = None
+    time_to: float | None = None
+    near: tuple[float, float, float] | None = None
+    box: tuple[float, float, float, float] | None = None
+    k: int = Field(5, ge=1, le=100)
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+
+    @field_validator('tags_any', 'tags_all')
+    @classmethod
+    def _tags(cls, tags: list[str]) -> list[str]:
+        normalized = [t.strip().lower() for t in tags]
+        for tag in normalized:
+            if not _TAG_RE.match(tag):
+                raise ValueError(f'tag {tag!r} must look like kind:value, e.g. object:red_ball')
+        return normalized
+
+    @field_validator('time_from', 'time_to')
+    @classmethod
+    def _times(cls, value: float | None) -> float | None:
+        return _finite(value, 'a time bound')
+
+    @field_validator('near')
+    @classmethod
+    def _near(cls, near: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
+        if near is None:
+            return None
+        if not all(math.isfinite(v) for v in near):
+            raise ValueError('place x, y and radius must be finite numbers')
+        if not 0.0 < near[2] <= 1e6:
+            raise ValueError(f'place radius must be > 0 and <= 1e6 m (got {near[2]})')
+        return near
+
+    @field_validator('box')
+    @classmethod
+    def _box(cls, box: tuple[float, float, float, float] | None
+             ) -> tuple[float, float, float, float] | None:
+        if box is not None and (not all(math.isfinite(v) for v in box)
+                                or box[0] > box[2] or box[1] > box[3]):
+            raise ValueError('box must be finite (x_min, y_min, x_max, y_max) with min <= max')
+        return box
+
+    @model_validator(mode='after')
+    def _coherent(self) -> 'RecallQuery':
+        if self.time_from is not None and self.time_to is not None and \
+                self.time_from > self.time_to:
+            raise ValueError('time_from must not be after time_to')
+        if self.mission_id is None and not self.all_missions:
+            raise ValueError('name a mission_id, or set all_missions to search across missions')
+        return self
+
+    def memory_filter(self) -> MemoryFilter:
+        """Return the store filter for this query."""
+        return MemoryFilter(
+            mission_ids=None if self.all_missions else (str(self.mission_id),),
+            tags_any=tuple(self.tags_any), tags_all=tuple(self.tags_all),
+            events=tuple(self.events), time_from=self.time_from, time_to=self.time_to,
+            near=self.near, box=self.box)
+
+
+@dataclass
+class RetrievalResult:
+    """Ranked hits and where the time went."""
+
+    hits: list[ScoredRecord] = field(default_factory=list)
+    query_embedding_ms: float = 0.0
+    search_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Retriever:
+    """Semantic search with filters, re-ranked by similarity, recency and distance."""
+
+    def __init__(self, store: MemoryStore, embedder: EmbeddingProvider,
+                 weights: RankingWeights | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.weights = weights or RankingWeights()
+
+    def retrieve(self, query: RecallQuery, now: float) -> RetrievalResult:
+        """Return the top-k memories for the query, ranked, above min_score."""
+        start = time.perf_counter()
+        vector = self.embedder.embed_query(query.question)
+        embedded = time.perf_counter()
+        return self.retrieve_vector(query, vector, now, start, embedded)
+
+    def retrieve_vector(self, query: RecallQuery, vector: Sequence[float], now: float,
+                        start: float | None = None,
+                        embedded: float | None = None) -> RetrievalResult:
+        """Like retrieve(), with the question's vector already computed."""
+        start = time.perf_counter() if start is None else start
+        embedded = start if embedded is None else embedded
+        # Over-fetch so recency and distance can lift a slightly less similar memory into k.
+        candidates = self.store.search(vector, query.memory_filter(),
+                                       min(MAX_CANDIDATES, max(query.k * 4, 20)))
+        searched = time.perf_counter()
+        place = (query.near[0], query.near[1]) if query.near is not None else None
+        ranked = rank(candidates, now, place, self.weights)
+        hits = [h for h in ranked if h.score >= query.min_score][:query.k]
+        done = time.perf_counter()
+        return RetrievalResult(hits, (embedded - start) * 1000.0, (searched - embedded) * 1000.0,
+                               (done - start) * 1000.0)
