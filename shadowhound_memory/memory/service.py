@@ -37,9 +37,8 @@ from shadowhound_memory.memory.hygiene import (DedupeConfig, enforce_quota, find
                                                is_duplicate, merged, purge_expired,
                                                RetentionConfig)
 from shadowhound_memory.memory.schema import (format_validation_error, MemoryRecord,
-                                              MISSION_PATTERN, SCHEMA_VERSION)
-from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContext,
-                                              normalize_tag, Observation)
+                                              MISSION_PATTERN, SCHEMA_VERSION, TAG_PATTERN)
+from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.context import ContextBuilder, RagContext
 from shadowhound_memory.retrieval.ranking import RankingWeights
@@ -47,6 +46,7 @@ from shadowhound_memory.retrieval.retriever import RecallQuery, RetrievalResult,
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore
 
 _MISSION_RE = re.compile(MISSION_PATTERN)
+_TAG_RE = re.compile(TAG_PATTERN)
 
 
 @dataclass
@@ -128,7 +128,9 @@ class MemoryService:
                    tags: Sequence[str] = (), event: str | None = None,
                    source: str = 'agent') -> WriteOutcome:
         """Write free text the agent was told to remember; its tags must be valid."""
-        bad = [t for t in tags if normalize_tag(t) is None]
+        # Agent tags are taken as given: only case and spaces are normalized, so a tag is never
+        # silently changed into another one.
+        bad = [t for t in tags if not _TAG_RE.match('_'.join(t.strip().lower().split()))]
         if bad:
             raise InvalidRequestError(f'invalid tags {bad}: tags look like kind:value with '
                                       'lowercase letters, digits, _ . - (e.g. object:red_ball)')

@@ -21,7 +21,7 @@ answer every failure with success=false and a message, so no request can take th
 """
 
 from collections import deque, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import json
 import math
 import threading
@@ -31,15 +31,15 @@ from typing import Any
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from nav_msgs.msg import Odometry
 from pydantic import ValidationError
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                SetParametersResult)
 import rclpy
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSOverridingOptions,
-                       QoSProfile, ReliabilityPolicy)
-from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
-                                SetParametersResult)
+from rclpy.qos import DurabilityPolicy, qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
+from rclpy.qos_overriding_options import QoSOverridingOptions
 from shadowhound_memory.config import MemoryConfig
 from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
@@ -57,8 +57,7 @@ from shadowhound_memory.pose.buffer import PoseBuffer
 from shadowhound_memory.retrieval.answer import retrieval_only_answer
 from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.ros.conversions import (observation_from_msg, odometry_to_sample,
-                                                pose_from_msg, record_to_msg, seconds_to_time,
-                                                time_to_seconds)
+                                                pose_from_msg, record_to_msg, time_to_seconds)
 from shadowhound_memory.srv import Forget, Recall, WriteMemory
 from shadowhound_memory.store.base import MemoryStore
 from std_msgs.msg import String
@@ -234,7 +233,7 @@ class MemoryNode(Node):
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
 
-    def _context(self) -> MissionContext:
+    def _mission_context(self) -> MissionContext:
         return MissionContext(mission_id=self.config.mission_id)
 
     def _on_odometry(self, msg: Odometry) -> None:
@@ -245,15 +244,21 @@ class MemoryNode(Node):
             self.get_logger().warning(f'odometry ignored: {exc}', throttle_duration_sec=5.0)
 
     def _on_observation(self, msg: ObservationMsg) -> None:
-        self._submit(observation_from_msg(msg, self._now()))
+        self._submit(lambda: observation_from_msg(msg, self._now()))
 
     def _on_text_observation(self, msg: String) -> None:
-        self._submit(Observation(text=msg.data, stamp=self._now(), source='text'))
+        self._submit(lambda: Observation(text=msg.data, stamp=self._now(), source='text'))
 
-    def _submit(self, observation: Observation) -> None:
+    def _submit(self, convert: Callable[[], Observation]) -> None:
         if self.service is None:
             return
-        if not self.ingest.submit(observation, self._context()):
+        try:
+            observation = convert()
+        except Exception as exc:  # noqa: B902 - an odd message must not stop the executor
+            self.get_logger().warning(f'observation ignored: {exc!r}',
+                                      throttle_duration_sec=5.0)
+            return
+        if not self.ingest.submit(observation, self._mission_context()):
             self.get_logger().warning(
                 f'ingest queue full ({self.config.ingest_queue_size}): observation dropped, '
                 f'{self.ingest.dropped} so far', throttle_duration_sec=2.0)
@@ -422,7 +427,7 @@ class MemoryNode(Node):
             return
         try:
             purged = self.service.apply_retention(self._now())
-        except MemoryPackageError as exc:
+        except Exception as exc:  # noqa: B902 - retention must never stop the executor
             self.get_logger().warning(f'retention failed: {exc}')
             return
         if purged:
@@ -442,22 +447,22 @@ class MemoryNode(Node):
             'mission_id': self.config.mission_id,
             'llm': 'not configured',
         }
-        level = DiagnosticStatus.OK
+        level = ord(DiagnosticStatus.OK)
         messages = []
         if self.service is None:
-            level = DiagnosticStatus.WARN
+            level = ord(DiagnosticStatus.WARN)
             messages.append('memory disabled')
         else:
             try:
                 values.update({f'store_{k}': v for k, v in self.service.health().items()})
                 values['store_size'] = self.service.count()
             except MemoryPackageError as exc:
-                level = DiagnosticStatus.ERROR
+                level = ord(DiagnosticStatus.ERROR)
                 messages.append(f'store: {exc}')
         ingest = self.ingest.stats()
         values.update({f'ingest_{k}': v for k, v in ingest.items()})
         if ingest['dropped']:
-            level = max(level, DiagnosticStatus.WARN)
+            level = max(level, ord(DiagnosticStatus.WARN))
             messages.append(f"{ingest['dropped']:.0f} observations dropped")
         values['json_validity_rate'] = round(self.validity.validity_rate, 4)
         values['json_validity'] = json.dumps(self.validity.snapshot())
@@ -474,13 +479,23 @@ class MemoryNode(Node):
         return status
 
     def _publish_diagnostics(self) -> None:
-        array = DiagnosticArray(status=[self.diagnostics_status()])
+        try:
+            array = DiagnosticArray(status=[self.diagnostics_status()])
+        except Exception as exc:  # noqa: B902 - diagnostics must never stop the executor
+            self.get_logger().error(f'diagnostics failed: {exc!r}', throttle_duration_sec=10.0)
+            return
         array.header.stamp = self.get_clock().now().to_msg()
         self.diagnostics_pub.publish(array)
 
     def _publish_markers(self) -> None:
         if not self._markers_dirty:
             return
+        try:
+            self.markers_pub.publish(self._markers())
+        except Exception as exc:  # noqa: B902 - markers must never stop the executor
+            self.get_logger().error(f'markers failed: {exc!r}', throttle_duration_sec=10.0)
+
+    def _markers(self) -> MarkerArray:
         with self._recent_lock:
             records = list(self._recent.values())
             self._markers_dirty = False
@@ -507,7 +522,7 @@ class MemoryNode(Node):
                     marker.text = record.text[:40]
                 marker.color.a = 1.0
                 markers.append(marker)
-        self.markers_pub.publish(MarkerArray(markers=markers))
+        return MarkerArray(markers=markers)
 
     def destroy_node(self) -> None:
         """Write what is queued, then close the store."""
