@@ -17,7 +17,8 @@ The pip path: the library and its command-line tools on machines without ROS.
 
 On a robot the package is built by colcon from CMakeLists.txt (it generates the msg/srv); this
 file serves a GPU workstation that only trains and evaluates adapters, or a server that only hosts
-the store. The ROS layer (shadowhound_memory.ros) is installed too but imports rclpy only when used.
+the store. The ROS layer (shadowhound_memory.ros) is installed too but imports rclpy only when
+used.
 """
 
 from setuptools import find_packages, setup

@@ -25,10 +25,11 @@ import os
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from shadowhound_memory.memory.schema import MISSION_PATTERN
 
-READ_ONLY = {'read_only': True}
+READ_ONLY: JsonDict = {'read_only': True}
 
 MemoryBackend = Literal['local', 'openai', 'skip']
 AdapterMode = Literal['none', 'writing', 'recall', 'all']

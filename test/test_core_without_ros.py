@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The core must import and run on machines without ROS (a GPU workstation that trains adapters)."""
+"""The core imports and runs without ROS (e.g. on a GPU workstation that trains adapters)."""
 
 import pkgutil
 import subprocess

@@ -24,20 +24,17 @@ import pathlib
 import tempfile
 import unittest
 
+from ament_index_python.packages import get_package_share_directory
 import pytest
+import rclpy
+import yaml
 
 launch_testing = pytest.importorskip(
     'launch_testing', reason='launch_testing is not installed (it has no PyPI wheel); this test '
     'runs on machines with apt ROS 2 via colcon test or launch_test')
 
-from ament_index_python.packages import get_package_share_directory  # noqa: E402
-from launch import LaunchDescription  # noqa: E402
-from launch.actions import IncludeLaunchDescription  # noqa: E402
-from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
-import launch_testing.actions  # noqa: E402
-import launch_testing.asserts  # noqa: E402
-import rclpy  # noqa: E402
-import yaml  # noqa: E402
+launch_actions = pytest.importorskip('launch_testing.actions')
+launch_asserts = pytest.importorskip('launch_testing.asserts')
 
 STORE = tempfile.mkdtemp(prefix='shm-launch-test-')
 
@@ -53,12 +50,16 @@ def _params_file() -> str:
 
 @pytest.mark.launch_test
 def generate_test_description():
+    from launch import LaunchDescription
+    from launch.actions import IncludeLaunchDescription
+    from launch.launch_description_sources import PythonLaunchDescriptionSource
+
     share = get_package_share_directory('shadowhound_memory')
     memory = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(os.path.join(share, 'launch', 'memory.launch.py')),
         launch_arguments={'params_file': _params_file(), 'namespace': 'launch_test',
                           'memory_backend': 'local'}.items())
-    return LaunchDescription([memory, launch_testing.actions.ReadyToTest()])
+    return LaunchDescription([memory, launch_actions.ReadyToTest()])
 
 
 class TestMemoryLaunch(unittest.TestCase):
@@ -83,4 +84,4 @@ class TestMemoryLaunch(unittest.TestCase):
 class TestMemoryShutdown(unittest.TestCase):
 
     def test_node_exits_cleanly(self, proc_info):
-        launch_testing.asserts.assertExitCodes(proc_info, allowable_exit_codes=[0, -2, -15])
+        launch_asserts.assertExitCodes(proc_info, allowable_exit_codes=[0, -2, -15])

@@ -35,7 +35,7 @@ def test_flake8_with_ament_configuration_is_clean():
 
 def test_docstrings_follow_ament_pep257():
     from ament_pep257.main import main
-    rc = main(argv=[f for f in python_files()])
+    rc = main(argv=python_files())
     assert rc == 0, 'Found docstring errors (see above)'
 
 

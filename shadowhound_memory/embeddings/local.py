@@ -57,7 +57,10 @@ class SentenceTransformerProvider:
         self._model = SentenceTransformer(path, device='cpu')
         get_dimension = getattr(self._model, 'get_embedding_dimension', None) or \
             self._model.get_sentence_embedding_dimension
-        self.dimension = int(get_dimension())
+        dimension = get_dimension()
+        if dimension is None:
+            raise InvalidRequestError(f'embedding model {model!r} does not report its dimension')
+        self.dimension = int(dimension)
         self.batch_size = batch_size
         self._lock = threading.Lock()
 

@@ -26,7 +26,7 @@ import json
 import math
 import re
 import threading
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 import uuid
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, field_validator,
@@ -34,7 +34,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, field_valida
 
 from shadowhound_memory.errors import SchemaError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 MAX_TEXT_CHARS = 512
 MAX_TAGS = 16
 MAX_TAG_CHARS = 64

@@ -92,7 +92,7 @@ class MemoryService:
 
     @property
     def weights(self) -> RankingWeights:
-        """The ranking weights recall uses."""
+        """Return the ranking weights recall uses."""
         return self.retriever.weights
 
     @weights.setter

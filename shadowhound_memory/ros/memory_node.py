@@ -307,8 +307,8 @@ class MemoryNode(Node):
                     text=request.text, mission_id=request.mission_id or self.config.mission_id,
                     stamp=stamp, pose=pose, tags=list(request.tags),
                     event=request.event or None, source=request.source or 'agent')
-            if getattr(outcome, 'error', None):
-                raise InvalidRequestError(outcome.error)
+            if outcome.error or outcome.record is None:
+                raise InvalidRequestError(outcome.error or 'nothing was written')
             self._remember(outcome.record)
             response.record = record_to_msg(outcome.record)
             response.merged = outcome.merged_into is not None

@@ -164,7 +164,8 @@ class EdgeStore(MemoryStore):
         if not valid:
             return 0
         with self._lock:
-            existing = [str(r.id) for r in self._require().retrieve(valid, False, False)]
+            existing: list[int | uuid.UUID | str] = [
+                str(r.id) for r in self._require().retrieve(valid, False, False)]
             if existing:
                 self._update(edge.UpdateOperation.delete_points(existing))
             return len(existing)

@@ -60,11 +60,11 @@ def wait_until(predicate, timeout=10.0):
 def test_observations_are_written_in_batches_with_their_interpolated_pose():
     poses = PoseBuffer(PoseBufferConfig())
     poses.add(PoseSample(stamp=100.0, x=0.0, y=0.0, yaw=0.0))
-    poses.add(PoseSample(stamp=101.0, x=1.0, y=2.0, yaw=0.0))
+    poses.add(PoseSample(stamp=100.5, x=1.0, y=2.0, yaw=0.0))
     recorder = Recorder()
     pipeline = IngestPipeline(recorder, poses, batch_size=8)
     for i in range(20):
-        assert pipeline.submit(Observation(text=f'thing {i}', stamp=100.5), CONTEXT)
+        assert pipeline.submit(Observation(text=f'thing {i}', stamp=100.25), CONTEXT)
     pipeline.start()
     try:
         assert pipeline.drain(10.0)
@@ -86,9 +86,9 @@ def test_an_observation_ahead_of_odometry_waits_for_it():
     pipeline = IngestPipeline(recorder, poses, pose_wait_s=5.0)
     pipeline.start()
     try:
-        pipeline.submit(Observation(text='ahead of odometry', stamp=10.5), CONTEXT)
+        pipeline.submit(Observation(text='ahead of odometry', stamp=10.25), CONTEXT)
         time.sleep(0.2)
-        poses.add(PoseSample(stamp=11.0, x=2.0, y=0.0, yaw=0.0))
+        poses.add(PoseSample(stamp=10.5, x=2.0, y=0.0, yaw=0.0))
         assert wait_until(lambda: recorder.batches)
     finally:
         pipeline.stop()

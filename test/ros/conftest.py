@@ -92,7 +92,7 @@ class Harness:
 
 @pytest.fixture
 def make_memory(ros, embedder, tmp_path):
-    """Return a factory: make_memory(**parameters) starts a memory node and returns its harness."""
+    """Return a factory that starts a memory node with parameters and returns its harness."""
     from shadowhound_memory.ros.memory_node import MemoryNode
     harnesses = []
 

@@ -120,7 +120,8 @@ def test_observation_gets_the_pose_interpolated_at_its_stamp(make_memory):
 def test_text_topic_observations_are_stored(make_memory):
     memory = make_memory()
     events = collect(memory, MemoryRecord, 'memory/events')
-    publisher(memory, String, 'observations_text').publish(String(data='Keys on the hallway shelf.'))
+    text = publisher(memory, String, 'observations_text')
+    text.publish(String(data='Keys on the hallway shelf.'))
     memory.wait_for(lambda: events, what='a memory event')
     assert events[0].text == 'Keys on the hallway shelf.'
     assert events[0].source == 'text'
@@ -244,12 +245,13 @@ def test_diagnostics_and_markers_are_published(make_memory):
     {'question': 'where?', 'use_place': True, 'radius': -1.0},
     {'question': 'where?', 'use_place': True, 'x': float('nan'), 'radius': 1.0},
     {'question': 'where?', 'within_last_s': float('inf')},
-    {'question': 'when?', 'time_from': seconds_to_time(2000.0), 'time_to': seconds_to_time(1000.0)},
+    {'question': 'when?', 'time_from': seconds_to_time(2000.0),
+     'time_to': seconds_to_time(1000.0)},
     {'question': 'when?', 'k': 100000},
     {'question': 'who?', 'mission_id': '../../etc'},
 ])
-def test_malformed_recall_is_answered_with_a_reason_and_the_node_survives(make_memory,
-                                                                           request_fields):
+def test_malformed_recall_is_answered_with_a_reason_and_the_node_survives(
+        make_memory, request_fields):
     memory = make_memory()
     response = recall(memory, **request_fields)
     assert not response.success
@@ -266,8 +268,8 @@ def test_malformed_recall_is_answered_with_a_reason_and_the_node_survives(make_m
     {'text': 'ok', 'tags': ['Not A Tag!!']},
     {'text': 'ok', 'mission_id': 'spaces are bad'},
 ])
-def test_malformed_write_is_answered_with_a_reason_and_nothing_is_lost(make_memory,
-                                                                       request_fields):
+def test_malformed_write_is_answered_with_a_reason_and_nothing_is_lost(
+        make_memory, request_fields):
     memory = make_memory()
     kept = write(memory, 'A yellow toy car near the door.', pose=(0.0, 0.0)).record
     response = memory.call(WriteMemory, 'write_memory', WriteMemory.Request(**request_fields))
