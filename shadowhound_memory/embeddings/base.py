@@ -20,14 +20,25 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shadowhound_memory.errors import InvalidRequestError
+
 BUNDLED_MODEL_NAMES = ('all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2')
 
 
 class EmbeddingProvider(Protocol):
-    """Turns text into unit-length vectors; ``model_id`` is stored with the collection."""
+    """
+    Turns text into unit-length vectors; ``model_id`` is stored with the collection.
 
-    model_id: str
-    dimension: int
+    Read-only properties, so that a remote provider may learn its dimension on first use.
+    """
+
+    @property
+    def model_id(self) -> str:
+        """Return the stable name of the model, recorded with the collection."""
+
+    @property
+    def dimension(self) -> int:
+        """Return the size of the vectors."""
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Return one L2-normalized vector per text."""
@@ -44,7 +55,7 @@ class EmbeddingConfig(BaseModel):
     provider: Literal['local', 'openai'] = Field(
         'local', description='local: sentence-transformers in-process; openai: an '
                              'OpenAI-compatible /v1/embeddings endpoint.')
-    model: str = Field('all-MiniLM-L6-v2',
+    model: str = Field('all-MiniLM-L6-v2', min_length=1,
                        description='The bundled all-MiniLM-L6-v2, a local model folder, or the '
                                    'endpoint model name.')
     dimension: int | None = Field(None, ge=1, le=65536,
@@ -53,7 +64,7 @@ class EmbeddingConfig(BaseModel):
     threads: int = Field(1, ge=1, le=64,
                          description='Torch threads; 1 gives steady latency on a busy robot.')
     url: str = Field('', description='Base URL of the embeddings endpoint (openai provider).')
-    api_key_env: str = Field('OPENAI_API_KEY',
+    api_key_env: str = Field('OPENAI_API_KEY', pattern=r'^[A-Za-z_][A-Za-z0-9_]{0,127}$',
                              description='Environment variable holding the API key.')
     timeout_s: float = Field(10.0, gt=0.0, le=600.0, description='Per-request timeout.')
 
@@ -74,7 +85,7 @@ def make_provider(config: EmbeddingConfig) -> EmbeddingProvider:
     provider = SentenceTransformerProvider(config.model, batch_size=config.batch_size,
                                            threads=config.threads)
     if config.dimension is not None and config.dimension != provider.dimension:
-        from shadowhound_memory.errors import InvalidRequestError
-        raise InvalidRequestError(f'embedding model {config.model} makes {provider.dimension}-d '
-                                  f'vectors, not the configured {config.dimension}')
+        raise InvalidRequestError(
+            f'embedding model {config.model} makes {provider.dimension}-d vectors, not the '
+            f'configured {config.dimension}; fix the dimension setting or leave it empty')
     return provider

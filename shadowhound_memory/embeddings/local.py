@@ -38,7 +38,8 @@ def resolve_model_path(model: str) -> tuple[str, str]:
     if not os.path.isdir(path):
         raise InvalidRequestError(
             f'embedding model {model!r} is neither the bundled all-MiniLM-L6-v2 nor a local '
-            'folder; models are never downloaded at run time, so give a folder path')
+            'folder: only local folders or the bundled model work offline (models are never '
+            'downloaded at run time), so give the path of a sentence-transformers model folder')
     return path, f'local:{os.path.basename(path.rstrip(os.sep))}'
 
 

@@ -133,6 +133,8 @@ class QdrantServerStore(MemoryStore):
             raise StoreError('a Qdrant server store needs a URL or a client')
         self.url = url or '(client)'
         self.collection = collection
+        # A client handed in belongs to the caller, who closes it.
+        self._owns_client = client is None
         self._client = client or QdrantClient(url=url, timeout=int(max(1, timeout_s)),
                                               api_key=os.environ.get(api_key_env) or None)
         self.outbox = Outbox(outbox_path) if outbox_path is not None else None
@@ -193,7 +195,8 @@ class QdrantServerStore(MemoryStore):
     def close(self) -> None:
         """Release the client; safe to call twice."""
         with self._lock:
-            self._client.close()
+            if self._owns_client:
+                self._client.close()
 
     # Outbox -----------------------------------------------------------------------------------
 
@@ -333,7 +336,9 @@ class QdrantServerStore(MemoryStore):
                newest_first: bool = False) -> list[MemoryRecord]:
         """Return matching records by timestamp (all of them when limit is None)."""
         self._ready_for_read()
-        fetch = limit if limit is not None and flt.near is None else max(1, self.count(flt))
+        # A circle is filtered after the fetch, so the fetch must not stop at ``limit``.
+        fetch = limit if limit is not None and flt.near is None else max(
+            1, self.count(MemoryFilter()))
         order = models.OrderBy(key='timestamp', direction=models.Direction.DESC if newest_first
                                else models.Direction.ASC)
         points, _ = self._call('scroll', lambda: self._client.scroll(
