@@ -48,14 +48,22 @@ class SentenceTransformerProvider:
 
     def __init__(self, model: str = 'all-MiniLM-L6-v2', batch_size: int = 32,
                  threads: int = 1) -> None:
+        if not 1 <= batch_size <= 1024 or not 1 <= threads <= 64:
+            raise InvalidRequestError(f'batch_size must be 1..1024 and threads 1..64, got '
+                                      f'{batch_size} and {threads}')
+        path, self.model_id = resolve_model_path(model)
         os.environ.setdefault('HF_HUB_OFFLINE', '1')
         os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
         import torch
         from sentence_transformers import SentenceTransformer
 
-        path, self.model_id = resolve_model_path(model)
         torch.set_num_threads(threads)
-        self._model = SentenceTransformer(path, device='cpu')
+        try:
+            self._model = SentenceTransformer(path, device='cpu', local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise InvalidRequestError(
+                f'cannot load the embedding model in {path}: {exc}; give a folder saved by '
+                'sentence-transformers (or a Hugging Face model folder)') from exc
         get_dimension = getattr(self._model, 'get_embedding_dimension', None) or \
             self._model.get_sentence_embedding_dimension
         dimension = get_dimension()

@@ -19,6 +19,7 @@ No LLM is involved, so it is fast, predictable, and the fallback whenever the LL
 for that reason every record it returns is schema-valid, whatever text a perception stack sends.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 import math
 import re
@@ -92,20 +93,23 @@ def clean_text(text: str) -> str:
 
 def normalize_tag(tag: str) -> str | None:
     """Return the tag lowercased with spaces as underscores, or None if it is still invalid."""
-    candidate = '_'.join(tag.strip().lower().split())
+    candidate = re.sub(r'\s*:\s*', ':', tag.strip().lower())
+    candidate = '_'.join(candidate.split())
     candidate = re.sub(r'[^a-z0-9_.:\-]', '', candidate)
     if len(candidate) > MAX_TAG_CHARS or not _TAG_RE.match(candidate):
         return None
     return candidate
 
 
-def classify_event(text: str, source: str) -> str:
-    """Infer the event kind from the wording and who reported it."""
+def classify_event(text: str, source: str, tags: Sequence[str] = ()) -> str:
+    """Infer the event kind from the wording, who reported it and the perception tags."""
     lowered = text.lower()
     words = set(re.findall(r'[a-z]+', lowered))
     if any(w in words for w in ALERT_WORDS):
         return 'alert'
-    if source in ('person', 'person_detector') or any(w in words for w in PERSON_WORDS):
+    # Names are not in any word list: a person is known from the perception stack's tags.
+    if source in ('person', 'person_detector') or any(w in words for w in PERSON_WORDS) or \
+            any(t.startswith('person:') for t in tags):
         return 'person_seen'
     if any(p in lowered for p in PLACE_PHRASES):
         return 'place_visited'
@@ -161,7 +165,7 @@ class DeterministicWriter:
         try:
             record_pose = Pose(x=pose.x, y=pose.y, yaw=pose.yaw) if pose.known else None
             return MemoryRecord(
-                event=classify_event(text, source), text=text, pose=record_pose,
+                event=classify_event(text, source, caller), text=text, pose=record_pose,
                 frame_id=frame_id or pose.frame_id or 'map', tags=tags,
                 mission_id=context.mission_id, timestamp=observation.stamp, source=source,
                 confidence=min(1.0, max(0.0, observation.confidence)))
