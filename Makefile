@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup test demo lint bench-core bench-node clean
+.PHONY: setup test demo lint bench-deps bench-core bench-node clean
 
 setup:
 	@scripts/setup.sh
@@ -18,7 +18,11 @@ demo: setup
 lint: setup
 	@scripts/run-tests.sh -m lint
 
-bench-core: setup
+bench-deps: setup
+	@scripts/with-env.sh python -m pip install -q --disable-pip-version-check \
+	  -r requirements/bench.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+
+bench-core: bench-deps
 	@scripts/with-env.sh python bench/bench_core.py $(BENCH_ARGS)
 
 bench-node: setup
