@@ -49,6 +49,17 @@ _MISSION_RE = re.compile(MISSION_PATTERN)
 _TAG_RE = re.compile(TAG_PATTERN)
 
 
+def embedding_text(record: MemoryRecord) -> str:
+    """
+    Return what is embedded for a record: its text, and the room it was seen in.
+
+    Perception rarely names the room in its wording, while agents ask "what was in the kitchen?";
+    embedding the room tag with the text lets the question find those memories.
+    """
+    rooms = [t.split(':', 1)[1].replace('_', ' ') for t in record.tags if t.startswith('room:')]
+    return f"{record.text} (in the {', '.join(rooms)})" if rooms else record.text
+
+
 @dataclass
 class WriteOutcome:
     """What happened to one write: stored, merged into an existing record, or refused."""
@@ -114,7 +125,8 @@ class MemoryService:
                 continue
             outcomes.append(WriteOutcome(record))
             records.append(record)
-        stored = iter(self._store(records, self.embedder.embed([r.text for r in records])))
+        vectors = self.embedder.embed([embedding_text(r) for r in records])
+        stored = iter(self._store(records, vectors))
         result = [next(stored) if outcome.error is None else outcome for outcome in outcomes]
         with self._stats_lock:
             self.rejected += sum(1 for o in result if o.error)
@@ -122,7 +134,7 @@ class MemoryService:
 
     def write_record(self, record: MemoryRecord) -> WriteOutcome:
         """Write a whole record (an agent's JSON), with duplicate merging."""
-        return self._store([record], self.embedder.embed([record.text]))[0]
+        return self._store([record], self.embedder.embed([embedding_text(record)]))[0]
 
     def write_text(self, text: str, mission_id: str, stamp: float, pose: PoseEstimate,
                    tags: Sequence[str] = (), event: str | None = None,
