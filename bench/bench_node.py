@@ -109,7 +109,8 @@ def wait_ready(probe: Probe, timeout: float = 120.0) -> float:
     raise RuntimeError('the node did not come up')
 
 
-def bench_cold_start_and_ingest(probe: Probe, observations: int, log: pathlib.Path) -> dict:
+def bench_cold_start_and_ingest(probe: Probe, observations: int, rate: float,
+                                log: pathlib.Path) -> dict:
     with tempfile.TemporaryDirectory(prefix='bench-node-') as store:
         started = time.monotonic()
         process = start_node(store, log, 'dedupe_enabled:=false')
@@ -127,11 +128,12 @@ def bench_cold_start_and_ingest(probe: Probe, observations: int, log: pathlib.Pa
             items = bench_core.corpus(observations, seed=99)
             first = time.monotonic()
             for i, item in enumerate(items):
+                # A steady stream at `rate` per second, as a perception stack publishes.
+                while time.monotonic() - first < i / rate:
+                    time.sleep(0.0005)
                 msg = Observation(text=item['text'], source='camera')
                 msg.header.stamp = seconds_to_time(time.time())
                 publisher.publish(msg)
-                if i % 200 == 199:
-                    time.sleep(0.05)
             published = time.monotonic()
             deadline = published + 120
             while len(events) < observations and time.monotonic() < deadline:
@@ -144,6 +146,7 @@ def bench_cold_start_and_ingest(probe: Probe, observations: int, log: pathlib.Pa
         finally:
             stop_node(process)
     return {'cold_start_s': cold_start, 'observations_published': observations,
+            'publish_rate_target_per_s': rate,
             'observations_stored': stored, 'dropped': observations - stored,
             'ingest_per_s': stored / elapsed if elapsed > 0 else 0.0,
             'publish_per_s': observations / (published - first), 'rss_mb_after_ingest': rss}
@@ -201,13 +204,15 @@ def main() -> int:
     parser.add_argument('--sizes', default='10000,100000')
     parser.add_argument('--observations', type=int, default=3000)
     parser.add_argument('--calls', type=int, default=200)
+    parser.add_argument('--rate', type=float, default=300.0,
+                        help='observations published per second')
     parser.add_argument('--out', default=str(ROOT / 'bench' / 'results' / 'node.json'))
     args = parser.parse_args()
     rclpy.init()
     probe = Probe()
     log = pathlib.Path(tempfile.mkdtemp(prefix='bench-node-log-')) / 'node.log'
     try:
-        ingest = bench_cold_start_and_ingest(probe, args.observations, log)
+        ingest = bench_cold_start_and_ingest(probe, args.observations, args.rate, log)
         print(f"cold start {ingest['cold_start_s']:.1f} s; ingest "
               f"{ingest['ingest_per_s']:.0f} obs/s ({ingest['observations_stored']}/"
               f"{ingest['observations_published']} stored, {ingest['dropped']} dropped); "

@@ -20,8 +20,10 @@ import sys
 
 import shadowhound_memory
 
-# Only the ROS glue and the rosidl-generated interfaces may import rclpy or message types.
-ROS_PACKAGES = ('shadowhound_memory.ros', 'shadowhound_memory.msg', 'shadowhound_memory.srv')
+# Only the ROS glue, the demo that drives it, and the rosidl-generated interfaces may import rclpy
+# or message types.
+ROS_PACKAGES = ('shadowhound_memory.ros', 'shadowhound_memory.demo', 'shadowhound_memory.msg',
+                'shadowhound_memory.srv')
 
 
 def core_modules() -> list[str]:

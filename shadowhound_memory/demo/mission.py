@@ -39,6 +39,7 @@ import time
 from typing import Any
 
 from ament_index_python.packages import get_package_share_directory
+from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
@@ -71,11 +72,18 @@ class Demo:
         self.node.create_subscription(MemoryRecord, 'memory/events', self._on_event,
                                       QoSProfile(depth=1000,
                                                  reliability=ReliabilityPolicy.RELIABLE))
-        self.recall = self.node.create_client(Recall, 'recall')
+        self.recall: Any = self.node.create_client(Recall, 'recall')
+        self.diagnostics: dict[str, str] = {}
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 10)
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
         self.thread = threading.Thread(target=self.executor.spin, daemon=True)
         self.thread.start()
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            if status.name.startswith('memory_node'):
+                self.diagnostics = {kv.key: kv.value for kv in status.values}
 
     def _on_event(self, msg: MemoryRecord) -> None:
         self.events[msg.id] = msg
@@ -85,9 +93,10 @@ class Demo:
         done = threading.Event()
         future = self.recall.call_async(request)
         future.add_done_callback(lambda _: done.set())
-        if not done.wait(timeout):
+        if not done.wait(timeout) or future.result() is None:
             raise RuntimeError('the recall service did not answer in time')
-        return future.result()
+        response: Recall.Response = future.result()
+        return response
 
     def close(self) -> None:
         self.executor.shutdown()
@@ -224,6 +233,10 @@ def run(args: argparse.Namespace) -> int:
         print(f'\nsummary: {sent} observations sent, {len(demo.events)} memories written, '
               f'{merged} repeat sightings merged; recall p50 {statistics.median(latencies):.1f} '
               f'ms in the node, {statistics.median(rtts):.1f} ms round trip')
+        unknown = demo.diagnostics.get('ingest_poses_unknown', '?')
+        if unknown not in ('0', '?'):
+            reason = demo.diagnostics.get('last_pose_problem')
+            print(f'         {unknown} observations without a pose; last reason: {reason}')
         code = 0
     finally:
         demo.close()

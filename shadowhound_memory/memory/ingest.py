@@ -80,7 +80,9 @@ class IngestPipeline:
         self.dropped = 0
         self.written = 0
         self.failed = 0
+        self.poses_unknown = 0
         self.last_error = ''
+        self.last_pose_problem = ''
         self._written_times: deque[float] = deque(maxlen=10000)
 
     def start(self) -> None:
@@ -126,7 +128,7 @@ class IngestPipeline:
             recent = sum(1 for t in self._written_times if now - t <= 10.0)
             return {'received': self.received, 'dropped': self.dropped, 'written': self.written,
                     'failed': self.failed, 'queue_depth': self._queue.qsize(),
-                    'rate_hz': recent / 10.0}
+                    'rate_hz': recent / 10.0, 'poses_unknown': self.poses_unknown}
 
     def _next_batch(self) -> list[Pending]:
         try:
@@ -161,6 +163,11 @@ class IngestPipeline:
             self._wait_for_odometry(batch)
             items = [(p.observation, self._poses.lookup(p.observation.stamp), p.context)
                      for p in batch]
+            unknown = [pose.reason for _, pose, _ in items if not pose.known]
+            if unknown:
+                with self._lock:
+                    self.poses_unknown += len(unknown)
+                    self.last_pose_problem = unknown[-1]
             try:
                 outcomes = self._write_batch(items)
             except Exception as exc:  # noqa: B902 - the worker must outlive any failed batch

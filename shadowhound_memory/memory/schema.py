@@ -55,6 +55,9 @@ _TAG_RE = re.compile(TAG_PATTERN)
 
 def normalize_yaw(yaw: float) -> float:
     """Wrap an angle to (-pi, pi], so equal headings compare and serialize equal."""
+    # In range already: unchanged, so validating a record twice never moves its yaw by an ulp.
+    if -math.pi < yaw <= math.pi:
+        return yaw
     wrapped = math.atan2(math.sin(yaw), math.cos(yaw))
     return math.pi if wrapped == -math.pi else wrapped
 

@@ -32,7 +32,8 @@ import uuid
 from pydantic import ValidationError
 
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
+from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
+                                       MemoryPackageError)
 from shadowhound_memory.memory.hygiene import (DedupeConfig, enforce_quota, find_duplicate,
                                                is_duplicate, merged, purge_expired,
                                                RetentionConfig)
@@ -100,6 +101,9 @@ class MemoryService:
         self.rejected = 0
         store.open_collection(CollectionInfo(embedder.model_id, embedder.dimension,
                                              SCHEMA_VERSION))
+        # The first encode pays torch's lazy initialization: pay it at start, not on the first
+        # observation of a mission.
+        embedder.embed_query('warm up')
 
     @property
     def weights(self) -> RankingWeights:
@@ -166,7 +170,7 @@ class MemoryService:
             for record, vector in zip(records, vectors):
                 target = self._duplicate_in_batch(pending, record, vector)
                 if target is None:
-                    target = find_duplicate(self.store, record, vector, self.dedupe)
+                    target = self._stored_duplicate(record, vector)
                 if target is None:
                     pending[record.id] = (record, vector)
                     outcomes.append(WriteOutcome(record, created=True))
@@ -192,6 +196,15 @@ class MemoryService:
             self.written += sum(1 for o in outcomes if o.created)
             self.merged += sum(1 for o in outcomes if o.merged_into)
         return outcomes
+
+    def _stored_duplicate(self, record: MemoryRecord,
+                          vector: Sequence[float]) -> MemoryRecord | None:
+        try:
+            return find_duplicate(self.store, record, vector, self.dedupe)
+        except BackendUnavailableError:
+            # The server is away: storing (into its outbox) beats merging; a duplicate costs
+            # a second record, a refused write costs the memory.
+            return None
 
     def _duplicate_in_batch(self, pending: dict[str, tuple[MemoryRecord, Sequence[float]]],
                             record: MemoryRecord,

@@ -15,11 +15,13 @@
 """
 The embedded default store: Qdrant Edge on local disk, in the node's own process.
 
-No server to run on the robot, and Qdrant's filtering engine all the same. Every write goes
-through Edge's write-ahead log before the call returns, so an acknowledged write survives a
-kill -9. Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW
-index, which the store does once ``optimize_threshold`` new points have arrived (exact search
-over a few thousand 384-d vectors takes well under a millisecond, so small stores never need it).
+No server to run on the robot, and Qdrant's filtering engine all the same. Layout under the store
+path: ``collection.json`` (embedding model, dimension, schema version) beside ``shard/`` (Edge's
+WAL and segments). Every write goes through Edge's write-ahead log before the call returns, so an
+acknowledged write survives a kill -9 (the durability test kills a real writer to check it).
+Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW index,
+which the store does once ``optimize_threshold`` new points have arrived (exact search over a few
+thousand 384-d vectors takes well under a millisecond, so small stores never need it).
 """
 
 from collections.abc import Sequence
@@ -27,7 +29,6 @@ import logging
 import os
 import threading
 from typing import Any
-import uuid
 
 import qdrant_edge as edge
 
@@ -35,11 +36,14 @@ from shadowhound_memory.errors import StoreError
 from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
 from shadowhound_memory.store.common import (check_info, check_vectors, Condition, conditions,
-                                             FLOAT_INDEXES, from_payload, in_circle,
+                                             first_in_circle, FLOAT_INDEXES, from_payload,
                                              KEYWORD_INDEXES, Match, MatchAnyOf, read_info,
-                                             to_payload, write_info)
+                                             to_payload, valid_ids, write_info)
 
 _LOG = logging.getLogger(__name__)
+
+INFO_FILE = 'collection.json'
+SHARD_DIR = 'shard'
 
 
 def _condition(condition: Condition) -> Any:
@@ -56,20 +60,12 @@ def _edge_filter(flt: MemoryFilter) -> Any:
     return edge.Filter(must=must) if must else None
 
 
-def _valid_ids(ids: Sequence[str]) -> list[str]:
-    valid = []
-    for value in ids:
-        try:
-            valid.append(str(uuid.UUID(str(value))))
-        except ValueError:
-            continue
-    return valid
-
-
 class EdgeStore(MemoryStore):
-    """Memory records in a Qdrant Edge shard under ``path``."""
+    """Memory records in a Qdrant Edge shard under ``path``; one process at a time."""
 
     def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000) -> None:
+        if optimize_threshold < 1:
+            raise StoreError(f'optimize_threshold must be at least 1, got {optimize_threshold}')
         self.path = os.path.abspath(os.fspath(path))
         self.optimize_threshold = optimize_threshold
         self._shard: Any = None
@@ -81,35 +77,47 @@ class EdgeStore(MemoryStore):
 
     def open_collection(self, info: CollectionInfo) -> None:
         """Create the shard or load it, refusing another embedding model's collection."""
-        info_path = os.path.join(self.path, 'collection.json')
-        shard_path = os.path.join(self.path, 'shard')
+        info_path = os.path.join(self.path, INFO_FILE)
+        shard_path = os.path.join(self.path, SHARD_DIR)
         with self._lock:
+            if self._shard is not None:
+                check_info(self._require_info(), info, f'the store at {self.path}')
+                return
             os.makedirs(self.path, exist_ok=True)
             stored = read_info(info_path)
-            if stored is not None:
+            exists = os.path.exists(os.path.join(shard_path, 'edge_config.json'))
+            if exists and stored is not None:
                 check_info(stored, info, f'the store at {self.path}')
+            elif exists:
+                raise StoreError(
+                    f'the store at {self.path} has a shard but no {INFO_FILE}, so the embedding '
+                    'model of its vectors is unknown; restore the file or use another store path')
+            else:
+                # Recorded before the shard exists, so no shard is ever without its model.
+                write_info(info_path, info)
             try:
-                if os.path.isdir(shard_path) and os.listdir(shard_path):
-                    self._shard = edge.EdgeShard.load(shard_path)
-                else:
-                    os.makedirs(shard_path, exist_ok=True)
-                    config = edge.EdgeConfig(vectors=edge.EdgeVectorParams(
-                        size=info.dimension, distance=edge.Distance.Cosine))
-                    self._shard = edge.EdgeShard.create(shard_path, config)
-                    for name in KEYWORD_INDEXES:
-                        self._update(edge.UpdateOperation.create_field_index(
-                            name, edge.PayloadSchemaType.Keyword))
-                    for name in FLOAT_INDEXES:
-                        self._update(edge.UpdateOperation.create_field_index(
-                            name, edge.PayloadSchemaType.Float))
+                self._shard = edge.EdgeShard.load(shard_path) if exists else self._create(
+                    shard_path, info)
             except Exception as exc:  # noqa: B902 - Edge raises plain Exception
                 if 'WAL' in str(exc):
-                    raise StoreError(f'the store at {self.path} is open in another process '
-                                     f'(only one process may hold it): {exc}') from exc
+                    raise StoreError(
+                        f'the store at {self.path} is held by another process (only one process '
+                        f'may open it; stop the other node or use another store path): {exc}'
+                    ) from exc
                 raise StoreError(f'cannot open the store at {self.path}: {exc}') from exc
-            if stored is None:
-                write_info(info_path, info)
+            shard_info = self._shard.info()
+            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
             self._info = info
+
+    def _create(self, shard_path: str, info: CollectionInfo) -> Any:
+        config = edge.EdgeConfig(vectors=edge.EdgeVectorParams(size=info.dimension,
+                                                               distance=edge.Distance.Cosine))
+        shard = edge.EdgeShard.create(shard_path, config)
+        indexes = [(name, edge.PayloadSchemaType.Keyword) for name in KEYWORD_INDEXES]
+        indexes += [(name, edge.PayloadSchemaType.Float) for name in FLOAT_INDEXES]
+        for name, schema in indexes:
+            shard.update(edge.UpdateOperation.create_field_index(name, schema))
+        return shard
 
     def close(self) -> None:
         """Flush and release the shard; safe to call twice."""
@@ -123,8 +131,13 @@ class EdgeStore(MemoryStore):
 
     def _require(self) -> Any:
         if self._shard is None:
-            raise StoreError('the store is not open')
+            raise StoreError(f'the store at {self.path} is not open; call open_collection()')
         return self._shard
+
+    def _require_info(self) -> CollectionInfo:
+        if self._info is None:
+            raise StoreError(f'the store at {self.path} is not open; call open_collection()')
+        return self._info
 
     def _update(self, operation: Any) -> None:
         try:
@@ -134,38 +147,46 @@ class EdgeStore(MemoryStore):
         except Exception as exc:  # noqa: B902 - Edge raises plain Exception
             raise StoreError(f'the store at {self.path} refused a write: {exc}') from exc
 
+    def _read(self, what: str, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except Exception as exc:  # noqa: B902 - Edge raises plain Exception
+            raise StoreError(f'the store at {self.path} failed to {what}: {exc}') from exc
+
     # Writes -----------------------------------------------------------------------------------
 
     def upsert(self, records: Sequence[MemoryRecord],
                vectors: Sequence[Sequence[float]]) -> None:
-        """Insert or replace by id; durable in the WAL when this returns."""
+        """Insert or replace by id; in the WAL (surviving kill -9) when this returns."""
         if not records:
             return
-        if self._info is None:
-            raise StoreError('the store is not open')
-        check_vectors(records, vectors, self._info.dimension)
-        points = [edge.Point(r.id, [float(v) for v in vec], to_payload(r))
-                  for r, vec in zip(records, vectors)]
         with self._lock:
+            checked = check_vectors(records, vectors, self._require_info().dimension)
+            points = [edge.Point(r.id, v, to_payload(r)) for r, v in zip(records, checked)]
             self._update(edge.UpdateOperation.upsert_points(points))
             self._since_optimize += len(points)
-            if self._since_optimize >= self.optimize_threshold:
+            if self._since_optimize > self.optimize_threshold:
                 self.optimize()
 
     def optimize(self) -> None:
-        """Build the HNSW index now (blocking; seconds per 20k points)."""
+        """Build the HNSW index now (blocking; seconds per 10k points), e.g. when idle."""
         with self._lock:
-            self._require().optimize()
-            self._since_optimize = 0
+            shard = self._require()
+            _LOG.info('optimizing the store at %s (%d new points)', self.path,
+                      self._since_optimize)
+            self._read('optimize', shard.optimize)
+            shard_info = shard.info()
+            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
 
     def delete_ids(self, ids: Sequence[str]) -> int:
         """Delete by id; return how many existed."""
-        valid = _valid_ids(ids)
+        valid = valid_ids(ids)
         if not valid:
             return 0
         with self._lock:
-            existing: list[int | uuid.UUID | str] = [
-                str(r.id) for r in self._require().retrieve(valid, False, False)]
+            shard = self._require()
+            found = self._read('read', shard.retrieve, valid, False, False)
+            existing: list[Any] = [str(r.id) for r in found]
             if existing:
                 self._update(edge.UpdateOperation.delete_points(existing))
             return len(existing)
@@ -177,8 +198,8 @@ class EdgeStore(MemoryStore):
                 return self.delete_ids([r.id for r in self.scroll(flt, limit=None)])
             count = self.count(flt)
             if count:
-                self._update(edge.UpdateOperation.delete_points_by_filter(_edge_filter(flt)
-                                                                          or edge.Filter()))
+                self._update(edge.UpdateOperation.delete_points_by_filter(
+                    _edge_filter(flt) or edge.Filter()))
             return count
 
     # Reads ------------------------------------------------------------------------------------
@@ -186,52 +207,56 @@ class EdgeStore(MemoryStore):
     def search(self, vector: Sequence[float], flt: MemoryFilter,
                limit: int) -> list[ScoredRecord]:
         """Return the most similar matching records, exactly the top ``limit`` in a circle."""
-        fetch = limit if flt.near is None else limit * 4
         query = edge.Query.Nearest([float(v) for v in vector])
+        edge_filter = _edge_filter(flt)
+
+        def fetch(size: int | None) -> list[ScoredRecord]:
+            request = edge.SearchRequest(query=query, limit=size or 1, filter=edge_filter,
+                                         with_payload=True)
+            points = self._read('search', self._require().search, request)
+            return [ScoredRecord(from_payload(p.payload), float(p.score)) for p in points]
+
         with self._lock:
-            shard = self._require()
-            while True:
-                points = shard.search(edge.SearchRequest(
-                    query=query, limit=fetch, filter=_edge_filter(flt), with_payload=True))
-                hits = [ScoredRecord(from_payload(p.payload), float(p.score)) for p in points]
-                kept = [h for h in hits if in_circle(h.record, flt.near)]
-                # The box around a circle holds 27% more area: fetch more until the circle has
-                # enough, or the box is exhausted.
-                if len(kept) >= limit or len(points) < fetch:
-                    return kept[:limit]
-                fetch *= 4
+            return first_in_circle(fetch, lambda hit: hit.record, flt.near, limit)
 
     def get(self, ids: Sequence[str]) -> list[MemoryRecord]:
         """Return existing records in the order of ``ids``."""
-        valid = _valid_ids(ids)
+        valid = valid_ids(ids)
+        if not valid:
+            return []
         with self._lock:
-            found = {str(r.id): from_payload(r.payload)
-                     for r in self._require().retrieve(valid, True, False)} if valid else {}
-        return [found[i] for i in valid if i in found]
+            found = self._read('read', self._require().retrieve, valid, True, False)
+        records = {str(r.id): from_payload(r.payload) for r in found}
+        return [records[i] for i in valid if i in records]
 
     def get_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        """Return stored vectors by id."""
-        valid = _valid_ids(ids)
+        """Return stored vectors by id (unit length: the collection is cosine)."""
+        valid = valid_ids(ids)
         if not valid:
             return {}
         with self._lock:
-            points = self._require().retrieve(valid, False, True)
-        return {str(r.id): list(r.vector) for r in points}
+            found = self._read('read', self._require().retrieve, valid, False, True)
+        return {str(r.id): [float(x) for x in r.vector] for r in found}
 
     def scroll(self, flt: MemoryFilter, limit: int | None,
                newest_first: bool = False) -> list[MemoryRecord]:
         """Return matching records by timestamp (all of them when limit is None)."""
+        edge_filter = _edge_filter(flt)
+        order = edge.OrderBy('timestamp', direction=edge.Direction.Desc if newest_first
+                             else edge.Direction.Asc)
+
+        def fetch(size: int | None) -> list[MemoryRecord]:
+            if size is None:
+                size = self._count(edge_filter)
+            if size == 0:
+                return []
+            request = edge.ScrollRequest(limit=size, filter=edge_filter, with_payload=True,
+                                         order_by=order)
+            records, _ = self._read('scroll', self._require().scroll, request)
+            return [from_payload(r.payload) for r in records]
+
         with self._lock:
-            shard = self._require()
-            fetch = None if flt.near is not None else limit
-            records, _ = shard.scroll(edge.ScrollRequest(
-                limit=fetch if fetch is not None else max(1, self.count(MemoryFilter())),
-                filter=_edge_filter(flt), with_payload=True,
-                order_by=edge.OrderBy('timestamp', direction=edge.Direction.Desc if newest_first
-                                      else edge.Direction.Asc)))
-        kept = [from_payload(r.payload) for r in records]
-        kept = [r for r in kept if in_circle(r, flt.near)]
-        return kept if limit is None else kept[:limit]
+            return first_in_circle(fetch, lambda record: record, flt.near, limit)
 
     def count(self, flt: MemoryFilter | None = None) -> int:
         """Count matching records."""
@@ -239,10 +264,21 @@ class EdgeStore(MemoryStore):
         if flt.near is not None:
             return len(self.scroll(flt, limit=None))
         with self._lock:
-            return int(self._require().count(edge.CountRequest(exact=True,
-                                                               filter=_edge_filter(flt))))
+            return self._count(_edge_filter(flt))
+
+    def _count(self, edge_filter: Any) -> int:
+        request = edge.CountRequest(exact=True, filter=edge_filter)
+        return int(self._read('count', self._require().count, request))
 
     def health(self) -> dict[str, str]:
-        """Report backend facts for diagnostics."""
-        state = 'open' if self._shard is not None else 'closed'
-        return {'backend': 'qdrant-edge', 'path': self.path, 'state': state}
+        """Report backend facts for diagnostics; never raises."""
+        facts = {'backend': 'qdrant-edge', 'path': self.path}
+        with self._lock:
+            if self._shard is None:
+                return {**facts, 'points': '0', 'state': 'closed'}
+            try:
+                shard_info = self._shard.info()
+            except Exception as exc:  # noqa: B902 - Edge raises plain Exception
+                return {**facts, 'points': '0', 'state': f'error: {exc}'}
+            return {**facts, 'points': str(shard_info.points_count), 'state': 'ok',
+                    'indexed_points': str(shard_info.indexed_vectors_count)}

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
 def test_the_demo_mission_plays_and_answers_with_poses_and_citations(tmp_path):
     result = subprocess.run(
-        [sys.executable, '-m', 'shadowhound_memory.demo.mission', '--speed', '12',
+        [sys.executable, '-m', 'shadowhound_memory.demo.mission', '--speed', '6',
          '--store-path', str(tmp_path / 'store')],
         capture_output=True, text=True, timeout=300)
     output = result.stdout
