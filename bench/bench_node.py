@@ -47,6 +47,7 @@ from shadowhound_memory.ros.conversions import seconds_to_time
 from shadowhound_memory.srv import Recall
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+NODE_EXTRA = [p for p in os.environ.get('BENCH_NODE_PARAMS', '').split() if p]
 spec = importlib.util.spec_from_file_location('bench_core', ROOT / 'bench' / 'bench_core.py')
 assert spec is not None and spec.loader is not None
 bench_core = importlib.util.module_from_spec(spec)
@@ -113,7 +114,7 @@ def bench_cold_start_and_ingest(probe: Probe, observations: int, rate: float,
                                 log: pathlib.Path) -> dict:
     with tempfile.TemporaryDirectory(prefix='bench-node-') as store:
         started = time.monotonic()
-        process = start_node(store, log, 'dedupe_enabled:=false')
+        process = start_node(store, log, 'dedupe_enabled:=false', *NODE_EXTRA)
         try:
             cold_start = wait_ready(probe) - started
             events: list[float] = []
@@ -218,7 +219,7 @@ def main() -> int:
               f"{ingest['observations_published']} stored, {ingest['dropped']} dropped); "
               f"RSS {ingest['rss_mb_after_ingest']:.0f} MB", flush=True)
         recalls = []
-        for n in (int(s) for s in args.sizes.split(',')):
+        for n in (int(s) for s in args.sizes.split(',') if s):
             row = bench_recall(probe, n, args.calls, log)
             recalls.append(row)
             print(f"n={n:>6}: recall round trip p50 {row['recall_rtt_p50_ms']:.2f} ms, p95 "

@@ -34,6 +34,8 @@ from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 
 _LOG = logging.getLogger(__name__)
+# Odometry lagging an observation by up to pose_wait_s plus this is still expected to catch up.
+CATCH_UP_SLACK_S = 0.5
 
 
 class PoseSource(Protocol):
@@ -147,7 +149,12 @@ class IngestPipeline:
     def _wait_for_odometry(self, batch: Sequence[Pending]) -> None:
         # Observations often arrive before the odometry of their own instant; waiting briefly
         # lets the pose be interpolated instead of extrapolated or left unknown.
+        # Only live odometry is worth waiting for: with none at all, or odometry further behind
+        # than it could catch up with in pose_wait_s, waiting would only slow every batch down.
         newest_needed = max(p.observation.stamp for p in batch)
+        newest = self._poses.newest_stamp
+        if newest is None or newest_needed - newest > self.pose_wait_s + CATCH_UP_SLACK_S:
+            return
         deadline = min(p.received for p in batch) + self.pose_wait_s
         while not self._stop.is_set() and time.monotonic() < deadline:
             newest = self._poses.newest_stamp

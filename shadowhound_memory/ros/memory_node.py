@@ -563,9 +563,9 @@ def _describe_filters(query: RecallQuery) -> str:
 # The embedding forward pass re-takes the GIL for every module call; with the executor threads
 # busy on 30-150 Hz odometry, each re-take waited up to the default 5 ms switch interval, so one
 # 15 ms embedding took seconds and odometry callbacks stalled behind it (measured: 711 of 3687
-# odometry messages handled at 150 Hz). At 0.2 ms every message was handled and embeddings kept
+# odometry messages handled at 150 Hz). At 0.1-0.2 ms every message was handled and embeddings kept
 # their 15-35 ms.
-GIL_SWITCH_INTERVAL_S = 0.0002
+GIL_SWITCH_INTERVAL_S = 0.0001
 
 
 def main(args: list[str] | None = None) -> int:

@@ -96,6 +96,19 @@ def test_an_observation_ahead_of_odometry_waits_for_it():
     assert pose.known and abs(pose.x - 1.0) < 1e-9
 
 
+def test_without_odometry_nothing_waits_for_it():
+    recorder = Recorder()
+    # Were it to wait the 60 s, wait_until would give up first.
+    pipeline = IngestPipeline(recorder, PoseBuffer(PoseBufferConfig()), pose_wait_s=60.0)
+    pipeline.start()
+    try:
+        pipeline.submit(Observation(text='no robot pose anywhere', stamp=50.0), CONTEXT)
+        assert wait_until(lambda: recorder.batches, timeout=20.0)
+    finally:
+        pipeline.stop()
+    assert not recorder.batches[0][0][1].known
+
+
 def test_a_full_queue_drops_and_counts_instead_of_blocking_the_caller():
     stalled = StalledStore()
     pipeline = IngestPipeline(stalled, PoseBuffer(PoseBufferConfig()), queue_size=5,
