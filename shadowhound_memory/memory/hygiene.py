@@ -19,8 +19,12 @@ A robot that drives past the same red ball every minute should have one memory o
 times, not hundreds: a new record is merged into an existing one of the same mission and event
 kind when they were seen at the same place (within ``radius_m``), close in time (the existing
 record's last sighting within ``time_window_s``) and say nearly the same thing (cosine similarity
-of their embeddings at least ``min_similarity``). Records without a pose merge only with records
-without a pose, since their place cannot be compared.
+of their embeddings at least ``min_similarity``).
+
+Records without a pose merge only with records without a pose: an unknown place cannot be shown
+to differ, and the time window and text similarity still have to agree, so a repeated report
+during an odometry gap becomes one memory; but an unknown place never merges into a known one,
+which would claim a position nobody measured for that sighting.
 """
 
 from collections.abc import Sequence
@@ -31,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from shadowhound_memory.memory.schema import MAX_TAGS, MemoryRecord
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore
 
+# The store's filter already holds mission, event, time window and place: the few most similar
+# candidates left are enough to find the duplicate if there is one.
 DUPLICATE_CANDIDATES = 5
 
 
@@ -40,10 +46,12 @@ class DedupeConfig(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
     enabled: bool = Field(True, description='Merge near-duplicates.')
-    radius_m: float = Field(1.0, ge=0.0, description='Same place: within this distance.')
-    time_window_s: float = Field(300.0, ge=0.0,
-                                 description='Same time: within this of the last sighting.')
-    min_similarity: float = Field(0.9, ge=0.0, le=1.0, description='Same text: cosine >= this.')
+    radius_m: float = Field(1.0, ge=0.0, le=100.0,
+                            description='Same place: poses within this distance (m).')
+    time_window_s: float = Field(300.0, ge=0.0, le=1e7,
+                                 description='Same time: within this of the last sighting (s).')
+    min_similarity: float = Field(0.9, ge=0.0, le=1.0,
+                                  description='Same content: embedding cosine at least this.')
 
 
 class RetentionConfig(BaseModel):
@@ -51,14 +59,16 @@ class RetentionConfig(BaseModel):
 
     model_config = ConfigDict(extra='forbid')
 
-    max_age_s: float | None = Field(None, gt=0.0,
-                                    description='Purge memories last seen longer ago.')
-    per_mission_quota: int | None = Field(None, ge=1,
-                                          description='Most memories per mission; oldest go.')
+    max_age_s: float | None = Field(None, gt=0.0, le=1e10,
+                                    description='Purge memories last seen longer ago than this '
+                                                '(s); None keeps them forever.')
+    per_mission_quota: int | None = Field(None, ge=1, le=100_000_000,
+                                          description='Most memories a mission keeps (the '
+                                                      'oldest go); None: no cap.')
 
 
 def same_place(a: MemoryRecord, b: MemoryRecord, radius_m: float) -> bool:
-    """Tell whether two records were made at the same place."""
+    """Tell whether two records were made at the same place (see the module docstring)."""
     if a.pose is None or b.pose is None:
         return a.pose is None and b.pose is None
     return math.hypot(a.pose.x - b.pose.x, a.pose.y - b.pose.y) <= radius_m
@@ -84,7 +94,8 @@ def find_duplicate(store: MemoryStore, record: MemoryRecord, vector: Sequence[fl
     if record.pose is not None:
         near = (record.pose.x, record.pose.y, max(config.radius_m, 1e-6))
     flt = MemoryFilter(mission_ids=(record.mission_id,), events=(record.event,),
-                       last_seen_from=record.timestamp - config.time_window_s, near=near)
+                       last_seen_from=record.timestamp - config.time_window_s,
+                       last_seen_to=record.timestamp + config.time_window_s, near=near)
     for hit in store.search(vector, flt, DUPLICATE_CANDIDATES):
         if is_duplicate(hit.record, record, hit.score, config):
             return hit.record
@@ -95,9 +106,10 @@ def merged(existing: MemoryRecord, record: MemoryRecord) -> MemoryRecord:
     """
     Return the existing record updated by a new sighting.
 
-    The existing text and pose stay (they are what the agent was told before, and a pose that
-    moves with every sighting would drift); the sighting count, last-seen time, tags and
-    confidence take in the new one.
+    The existing id, text and pose stay: the agent may already cite the id and quote the text,
+    and a pose that followed every sighting would drift by up to the merge radius each time. The
+    sighting count, the time span (first seen, last seen), tags (up to MAX_TAGS) and confidence
+    take in the new sighting.
     """
     tags = list(existing.tags)
     for tag in record.tags:
@@ -114,14 +126,19 @@ def merged(existing: MemoryRecord, record: MemoryRecord) -> MemoryRecord:
 
 
 def purge_expired(store: MemoryStore, now: float, config: RetentionConfig) -> int:
-    """Delete memories last seen more than max_age_s ago; return how many."""
+    """Delete memories last seen max_age_s or more before ``now``; return how many."""
     if config.max_age_s is None:
         return 0
     return store.delete(MemoryFilter(last_seen_to=now - config.max_age_s))
 
 
 def enforce_quota(store: MemoryStore, mission_id: str, config: RetentionConfig) -> int:
-    """Delete a mission's oldest memories beyond its quota; return how many."""
+    """
+    Delete a mission's oldest memories beyond its quota; return how many.
+
+    Oldest by first observation (the store's time order), so the cost is one count and, only when
+    over the quota, one scroll of the excess.
+    """
     if config.per_mission_quota is None:
         return 0
     flt = MemoryFilter(mission_ids=(mission_id,))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import math
 import re
 import threading
-from typing import Any
+import time
 import uuid
 
 from pydantic import ValidationError
@@ -41,10 +41,10 @@ from shadowhound_memory.memory.schema import (format_validation_error, MemoryRec
                                               MISSION_PATTERN, SCHEMA_VERSION, TAG_PATTERN)
 from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
-from shadowhound_memory.retrieval.context import ContextBuilder, RagContext
+from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, TokenCounter
 from shadowhound_memory.retrieval.ranking import RankingWeights
-from shadowhound_memory.retrieval.retriever import RecallQuery, RetrievalResult, Retriever
-from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore
+from shadowhound_memory.retrieval.retriever import RecallQuery, Retriever
+from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
 
 _MISSION_RE = re.compile(MISSION_PATTERN)
 _TAG_RE = re.compile(TAG_PATTERN)
@@ -61,6 +61,12 @@ def embedding_text(record: MemoryRecord) -> str:
     return f"{record.text} (in the {', '.join(rooms)})" if rooms else record.text
 
 
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    norms = math.sqrt(sum(x * x for x in a) * sum(y * y for y in b))
+    return dot / norms if norms > 0 else 0.0
+
+
 @dataclass
 class WriteOutcome:
     """What happened to one write: stored, merged into an existing record, or refused."""
@@ -73,11 +79,15 @@ class WriteOutcome:
 
 @dataclass
 class RecallResult:
-    """Ranked memories, the context built from them, and the timings."""
+    """
+    Ranked memories, the context built from them, and the timings.
 
-    hits: list[Any] = field(default_factory=list)
+    ``timings`` holds query_embedding_ms, search_ms (search and ranking), context_ms and total_ms.
+    """
+
+    hits: list[ScoredRecord] = field(default_factory=list)
     context: RagContext = field(default_factory=RagContext)
-    retrieval: RetrievalResult = field(default_factory=RetrievalResult)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class MemoryService:
@@ -86,7 +96,10 @@ class MemoryService:
     def __init__(self, store: MemoryStore, embedder: EmbeddingProvider,
                  writer: DeterministicWriter | None = None, dedupe: DedupeConfig | None = None,
                  retention: RetentionConfig | None = None,
-                 weights: RankingWeights | None = None, token_budget: int = 1024) -> None:
+                 weights: RankingWeights | None = None, token_budget: int = 1024,
+                 count_tokens: TokenCounter | None = None) -> None:
+        if token_budget < 0:
+            raise InvalidRequestError(f'token_budget must be >= 0, got {token_budget}')
         self.store = store
         self.embedder = embedder
         self.writer = writer or DeterministicWriter()
@@ -94,6 +107,7 @@ class MemoryService:
         self.retention = retention or RetentionConfig()
         self.retriever = Retriever(store, embedder, weights)
         self.token_budget = token_budget
+        self.count_tokens = count_tokens
         self._write_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self.written = 0
@@ -129,7 +143,8 @@ class MemoryService:
                 continue
             outcomes.append(WriteOutcome(record))
             records.append(record)
-        vectors = self.embedder.embed([embedding_text(r) for r in records])
+        # Nothing to embed when every item was refused: skip the model (or the network) call.
+        vectors = self.embedder.embed([embedding_text(r) for r in records]) if records else []
         stored = iter(self._store(records, vectors))
         result = [next(stored) if outcome.error is None else outcome for outcome in outcomes]
         with self._stats_lock:
@@ -140,10 +155,24 @@ class MemoryService:
         """Write a whole record (an agent's JSON), with duplicate merging."""
         return self._store([record], self.embedder.embed([embedding_text(record)]))[0]
 
-    def write_text(self, text: str, mission_id: str, stamp: float, pose: PoseEstimate,
-                   tags: Sequence[str] = (), event: str | None = None,
-                   source: str = 'agent') -> WriteOutcome:
-        """Write free text the agent was told to remember; its tags must be valid."""
+    def write_text(self, text: str, mission_id: str, stamp: float,
+                   pose: PoseEstimate | None = None, tags: Sequence[str] = (),
+                   event: str | None = None, source: str = 'agent') -> WriteOutcome:
+        """
+        Write free text the agent was told to remember; raise InvalidRequestError if invalid.
+
+        A pose of None stores the memory without a place.
+        """
+        try:
+            record = self._text_record(text, mission_id, stamp, pose, tags, event, source)
+        except InvalidRequestError:
+            with self._stats_lock:
+                self.rejected += 1
+            raise
+        return self.write_record(record)
+
+    def _text_record(self, text: str, mission_id: str, stamp: float, pose: PoseEstimate | None,
+                     tags: Sequence[str], event: str | None, source: str) -> MemoryRecord:
         # Agent tags are taken as given: only case and spaces are normalized, so a tag is never
         # silently changed into another one.
         bad = [t for t in tags if not _TAG_RE.match('_'.join(t.strip().lower().split()))]
@@ -152,15 +181,17 @@ class MemoryService:
                                       'lowercase letters, digits, _ . - (e.g. object:red_ball)')
         if not _MISSION_RE.match(mission_id):
             raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
+        if pose is None:
+            pose = PoseEstimate(0.0, 0.0, 0.0, False, 'no pose given', 'map')
         record = self.writer.write(Observation(text=text, stamp=stamp, source=source,
                                                tags=tuple(tags)), pose,
                                    MissionContext(mission_id=mission_id))
-        if event:
-            try:
-                record = MemoryRecord.model_validate({**record.model_dump(), 'event': event})
-            except ValidationError as exc:
-                raise InvalidRequestError('; '.join(format_validation_error(exc))) from exc
-        return self.write_record(record)
+        if not event:
+            return record
+        try:
+            return MemoryRecord.model_validate({**record.model_dump(), 'event': event})
+        except ValidationError as exc:
+            raise InvalidRequestError('; '.join(format_validation_error(exc))) from exc
 
     def _store(self, records: Sequence[MemoryRecord],
                vectors: Sequence[Sequence[float]]) -> list[WriteOutcome]:
@@ -210,8 +241,7 @@ class MemoryService:
                             record: MemoryRecord,
                             vector: Sequence[float]) -> MemoryRecord | None:
         for other, other_vector in pending.values():
-            similarity = sum(a * b for a, b in zip(vector, other_vector))
-            if is_duplicate(other, record, similarity, self.dedupe):
+            if is_duplicate(other, record, _cosine(vector, other_vector), self.dedupe):
                 return other
         return None
 
@@ -219,9 +249,15 @@ class MemoryService:
 
     def recall(self, query: RecallQuery, now: float) -> RecallResult:
         """Retrieve, rank and pack the context for a query."""
+        start = time.perf_counter()
         retrieval = self.retriever.retrieve(query, now)
-        context = ContextBuilder(self.token_budget).build(retrieval.hits)
-        return RecallResult(retrieval.hits, context, retrieval)
+        built = time.perf_counter()
+        context = ContextBuilder(self.token_budget, self.count_tokens).build(retrieval.hits)
+        context_ms = (time.perf_counter() - built) * 1000.0
+        return RecallResult(retrieval.hits, context, {
+            'query_embedding_ms': retrieval.query_embedding_ms,
+            'search_ms': retrieval.search_ms, 'context_ms': context_ms,
+            'total_ms': (time.perf_counter() - start) * 1000.0})
 
     def forget(self, ids: Sequence[str] = (), mission_id: str | None = None,
                time_from: float | None = None, time_to: float | None = None) -> int:

@@ -16,10 +16,11 @@
 Recall queries and the retriever: embed the question, filter, search, rank.
 
 A query must name its mission or ask across missions explicitly: missions stay isolated unless a
-caller means otherwise.
+caller means otherwise. The two rules that relate fields to each other (the mission rule and the
+order of the time window) raise InvalidRequestError; single-field violations raise pydantic's
+ValidationError, whose messages name the field.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 import math
 import re
@@ -28,19 +29,18 @@ import time
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.memory.schema import MAX_TAGS, MISSION_PATTERN, TAG_PATTERN
+from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.memory.schema import (MAX_COORDINATE_M, MAX_TAGS, MISSION_PATTERN,
+                                              TAG_PATTERN)
 from shadowhound_memory.retrieval.ranking import rank, RankingWeights
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore, ScoredRecord
 
 MAX_QUESTION_CHARS = 1000
+# Candidates fetched per requested hit, so recency and distance can lift a slightly less similar
+# memory into the top k; capped so a large k cannot make one recall scan half the store.
+OVERFETCH = 4
 MAX_CANDIDATES = 200
 _TAG_RE = re.compile(TAG_PATTERN)
-
-
-def _finite(value: float | None, name: str) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError(f'{name} must be a finite number')
-    return value
 
 
 class RecallQuery(BaseModel):
@@ -48,18 +48,26 @@ class RecallQuery(BaseModel):
 
     model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    mission_id: str | None = Field(None, pattern=MISSION_PATTERN)
-    all_missions: bool = False
-    tags_any: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    tags_all: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    events: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
-    time_from: float | None = None
-    time_to: float | None = None
-    near: tuple[float, float, float] | None = None
-    box: tuple[float, float, float, float] | None = None
-    k: int = Field(5, ge=1, le=100)
-    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS,
+                          description='What the agent wants to know, in words.')
+    mission_id: str | None = Field(None, pattern=MISSION_PATTERN,
+                                   description='Mission to search; required unless all_missions.')
+    all_missions: bool = Field(False, description='Search every mission (explicit opt-in).')
+    tags_any: list[str] = Field(default_factory=list, max_length=MAX_TAGS,
+                                description='Keep memories with at least one of these tags.')
+    tags_all: list[str] = Field(default_factory=list, max_length=MAX_TAGS,
+                                description='Keep memories with every one of these tags.')
+    events: list[str] = Field(default_factory=list, max_length=MAX_TAGS,
+                              description='Keep memories of these event kinds.')
+    time_from: float | None = Field(None, description='Observed at or after (epoch s).')
+    time_to: float | None = Field(None, description='Observed at or before (epoch s).')
+    near: tuple[float, float, float] | None = Field(
+        None, description='Map-frame circle (x, y, radius m); also the place ranking favours.')
+    box: tuple[float, float, float, float] | None = Field(
+        None, description='Map-frame box (x_min, y_min, x_max, y_max).')
+    k: int = Field(5, ge=1, le=100, description='Most memories returned.')
+    min_score: float = Field(0.0, ge=0.0, le=1.0,
+                             description='Drop memories whose final ranking score is lower.')
 
     @field_validator('tags_any', 'tags_all')
     @classmethod
@@ -73,7 +81,9 @@ class RecallQuery(BaseModel):
     @field_validator('time_from', 'time_to')
     @classmethod
     def _times(cls, value: float | None) -> float | None:
-        return _finite(value, 'a time bound')
+        if value is not None and not math.isfinite(value):
+            raise ValueError('a time bound must be a finite number of seconds')
+        return value
 
     @field_validator('near')
     @classmethod
@@ -82,8 +92,9 @@ class RecallQuery(BaseModel):
             return None
         if not all(math.isfinite(v) for v in near):
             raise ValueError('place x, y and radius must be finite numbers')
-        if not 0.0 < near[2] <= 1e6:
-            raise ValueError(f'place radius must be > 0 and <= 1e6 m (got {near[2]})')
+        if not 0.0 < near[2] <= MAX_COORDINATE_M:
+            raise ValueError(f'place radius must be > 0 and <= {MAX_COORDINATE_M:g} m '
+                             f'(got {near[2]})')
         return near
 
     @field_validator('box')
@@ -99,9 +110,11 @@ class RecallQuery(BaseModel):
     def _coherent(self) -> 'RecallQuery':
         if self.time_from is not None and self.time_to is not None and \
                 self.time_from > self.time_to:
-            raise ValueError('time_from must not be after time_to')
+            raise InvalidRequestError('time_from must not be after time_to; swap them or drop '
+                                      'one bound')
         if self.mission_id is None and not self.all_missions:
-            raise ValueError('name a mission_id, or set all_missions to search across missions')
+            raise InvalidRequestError('a recall must say its mission: give mission_id, or set '
+                                      'all_missions to search across missions')
         return self
 
     def memory_filter(self) -> MemoryFilter:
@@ -115,7 +128,7 @@ class RecallQuery(BaseModel):
 
 @dataclass
 class RetrievalResult:
-    """Ranked hits and where the time went."""
+    """Ranked hits and where the time went (milliseconds)."""
 
     hits: list[ScoredRecord] = field(default_factory=list)
     query_embedding_ms: float = 0.0
@@ -133,21 +146,12 @@ class Retriever:
         self.weights = weights or RankingWeights()
 
     def retrieve(self, query: RecallQuery, now: float) -> RetrievalResult:
-        """Return the top-k memories for the query, ranked, above min_score."""
+        """Return the top-k memories for the query, ranked, at or above min_score."""
         start = time.perf_counter()
         vector = self.embedder.embed_query(query.question)
         embedded = time.perf_counter()
-        return self.retrieve_vector(query, vector, now, start, embedded)
-
-    def retrieve_vector(self, query: RecallQuery, vector: Sequence[float], now: float,
-                        start: float | None = None,
-                        embedded: float | None = None) -> RetrievalResult:
-        """Like retrieve(), with the question's vector already computed."""
-        start = time.perf_counter() if start is None else start
-        embedded = start if embedded is None else embedded
-        # Over-fetch so recency and distance can lift a slightly less similar memory into k.
         candidates = self.store.search(vector, query.memory_filter(),
-                                       min(MAX_CANDIDATES, max(query.k * 4, 20)))
+                                       min(MAX_CANDIDATES, query.k * OVERFETCH))
         searched = time.perf_counter()
         place = (query.near[0], query.near[1]) if query.near is not None else None
         ranked = rank(candidates, now, place, self.weights)
