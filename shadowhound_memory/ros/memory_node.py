@@ -305,11 +305,25 @@ class MemoryNode(Node):
 
     # Services ---------------------------------------------------------------------------------
 
-    def _handle_write(self, request: WriteMemory.Request,
-                      response: WriteMemory.Response) -> WriteMemory.Response:
+    def _answer(self, service: str, response: Any, work: Callable[[], None]) -> None:
+        """Run a handler's work; every failure becomes success=false with a message."""
         try:
             if self.service is None:
                 raise InvalidRequestError(DISABLED_MESSAGE)
+            work()
+            response.success = True
+        except MemoryPackageError as exc:
+            response.success = False
+            response.message = str(exc)
+        except Exception as exc:  # noqa: B902 - the service boundary: answer, never crash
+            self.get_logger().error(f'{service} failed: {exc!r}')
+            response.success = False
+            response.message = f'internal error in {service}: {exc}'
+
+    def _handle_write(self, request: WriteMemory.Request,
+                      response: WriteMemory.Response) -> WriteMemory.Response:
+        def work() -> None:
+            assert self.service is not None
             if request.record_json.strip():
                 record = self.validity.check(request.record_json)
                 outcome = self.service.write_record(record)
@@ -326,18 +340,11 @@ class MemoryNode(Node):
             self._remember(outcome.record)
             response.record = record_to_msg(outcome.record)
             response.merged = outcome.merged_into is not None
-            response.success = True
             response.message = (f'merged into {outcome.merged_into} (seen '
                                 f'{outcome.record.seen_count} times)' if response.merged
                                 else f'stored {outcome.record.id}')
             self.events_pub.publish(response.record)
-        except MemoryPackageError as exc:
-            response.success = False
-            response.message = str(exc)
-        except Exception as exc:  # noqa: B902 - the service boundary: answer, never crash
-            self.get_logger().error(f'write_memory failed: {exc!r}')
-            response.success = False
-            response.message = f'internal error while writing: {exc}'
+        self._answer('write_memory', response, work)
         return response
 
     def _recall_query(self, request: Recall.Request, now: float) -> RecallQuery:
@@ -369,9 +376,9 @@ class MemoryNode(Node):
         start = time.perf_counter()
         trace = RecallTrace(question=request.question[:1000], route='none')
         trace.stamp = self.get_clock().now().to_msg()
-        try:
-            if self.service is None:
-                raise InvalidRequestError(DISABLED_MESSAGE)
+
+        def work() -> None:
+            assert self.service is not None
             now = self._now()
             query = self._recall_query(request, now)
             trace.mission_id = query.mission_id or '*'
@@ -381,18 +388,11 @@ class MemoryNode(Node):
             response.answer, cited = retrieval_only_answer(result.hits, now)
             response.cited_ids = cited
             response.context_tokens = result.context.tokens_used
-            response.success = True
             response.message = f'{len(result.hits)} memories found'
             if request.synthesize:
                 response.message += ('; synthesis needs the LLM recall route, which is not '
                                      'configured: retrieval-only answer')
-        except MemoryPackageError as exc:
-            response.success = False
-            response.message = str(exc)
-        except Exception as exc:  # noqa: B902 - the service boundary: answer, never crash
-            self.get_logger().error(f'recall failed: {exc!r}')
-            response.success = False
-            response.message = f'internal error while recalling: {exc}'
+        self._answer('recall', response, work)
         response.latency_ms = (time.perf_counter() - start) * 1000.0
         with self._recall_lock:
             self.recalls += 1
@@ -412,26 +412,17 @@ class MemoryNode(Node):
 
     def _handle_forget(self, request: Forget.Request,
                        response: Forget.Response) -> Forget.Response:
-        try:
-            if self.service is None:
-                raise InvalidRequestError(DISABLED_MESSAGE)
-            deleted = self.service.forget(
+        def work() -> None:
+            assert self.service is not None
+            response.deleted = self.service.forget(
                 ids=list(request.ids), mission_id=request.mission_id or None,
                 time_from=time_to_seconds(request.time_from) or None,
                 time_to=time_to_seconds(request.time_to) or None)
-            response.deleted = deleted
-            response.success = True
-            response.message = f'deleted {deleted} memories'
+            response.message = f'deleted {response.deleted} memories'
             with self._recent_lock:
                 self._recent.clear()
             self._seed_recent()
-        except MemoryPackageError as exc:
-            response.success = False
-            response.message = str(exc)
-        except Exception as exc:  # noqa: B902 - the service boundary: answer, never crash
-            self.get_logger().error(f'forget failed: {exc!r}')
-            response.success = False
-            response.message = f'internal error while forgetting: {exc}'
+        self._answer('forget', response, work)
         return response
 
     # Timers -----------------------------------------------------------------------------------
