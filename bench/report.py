@@ -27,14 +27,14 @@ RESULTS = pathlib.Path(__file__).resolve().parent / 'results'
 def core_table(core: dict) -> str:
     """Return the ours-vs-Chroma table of bench-core."""
     lines = ['| memories | store | ingest /s | recall p50 ms | recall p95 ms | filtered p50 ms '
-             '| search only p50 ms | RSS MB |', '| ---: | --- | ---: | ---: | ---: | ---: | ---: '
-             '| ---: |']
+             '| search only p50 ms | store RSS MB |',
+             '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |']
     for row in core['sizes']:
         for name, figures in (('shadowhound (Qdrant Edge)', row), ('Chroma', row['chroma'])):
             lines.append(f"| {row['n']:,} | {name} | {figures['ingest_per_s']:,.0f} | "
                          f"{figures['recall_p50_ms']:.1f} | {figures['recall_p95_ms']:.1f} | "
                          f"{figures['recall_filtered_p50_ms']:.1f} | "
-                         f"{figures['search_p50_ms']:.2f} | {figures['rss_mb']:,.0f} |")
+                         f"{figures['search_p50_ms']:.2f} | {figures['rss_store_mb']:,.0f} |")
     targets = core['targets_at_largest']
     lines.append('')
     lines.append(f"Query embedding alone: p50 {core['query_embedding_p50_ms']:.1f} ms. At "
