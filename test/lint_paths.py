@@ -22,7 +22,7 @@ linters must not crawl, and because node executables have no .py suffix.
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PYTHON_DIRS = ('shadowhound_memory', 'test', 'launch', 'bench', 'eval', 'scripts')
+PYTHON_DIRS = ('shadowhound_memory', 'test', 'launch', 'bench', 'eval', 'scripts', 'examples')
 
 
 def python_files() -> list[str]:
