@@ -67,12 +67,14 @@ def generate_launch_description() -> LaunchDescription:
             'vllm_args', default_value='--enable-lora --max-lora-rank 16 --max-loras 4',
             description='Extra vllm serve flags, e.g. --lora-modules memory-writing=DIR.'),
     ]
+    # Through the shell, so that vllm_args splits into separate flags; vLLM listens on loopback
+    # only, beside the node.
     vllm = ExecuteProcess(
         condition=IfCondition(LaunchConfiguration('start_vllm')),
         cmd=['python3', '-m', 'vllm.entrypoints.openai.api_server',
              '--model', LaunchConfiguration('vllm_model'), '--host', '127.0.0.1',
              '--port', '8000', LaunchConfiguration('vllm_args')],
-        shell=False, output='screen', name='vllm')
+        shell=True, output='screen', name='vllm')
     node = Node(
         package='shadowhound_memory', executable='memory_node', name='memory_node',
         namespace=LaunchConfiguration('namespace'), output='screen', emulate_tty=True,
