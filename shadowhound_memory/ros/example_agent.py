@@ -25,14 +25,13 @@ import threading
 from typing import Any
 
 from rcl_interfaces.msg import ParameterDescriptor
-import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.task import Future
 from shadowhound_memory.agent.results import RecallAnswer, WriteResult
 from shadowhound_memory.errors import MemoryPackageError
 from shadowhound_memory.ros.memory_client import MemoryClient
+from shadowhound_memory.ros.runner import run_node
 from std_msgs.msg import String
 
 
@@ -135,23 +134,7 @@ class ExampleAgent(Node):
 
 def main(args: list[str] | None = None) -> int:
     """Run the example agent until shutdown; return the process exit code."""
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = ExampleAgent()
-        executor = MultiThreadedExecutor(num_threads=2)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except MemoryPackageError as exc:
-        rclpy.logging.get_logger('example_agent').fatal(f'cannot start: {exc}')
-        return 1
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node(ExampleAgent, 'example_agent', num_threads=2, args=args)
 
 
 if __name__ == '__main__':

@@ -34,9 +34,7 @@ from nav_msgs.msg import Odometry
 from pydantic import ValidationError
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 SetParametersResult)
-import rclpy
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -59,6 +57,7 @@ from shadowhound_memory.retrieval.answer import retrieval_only_answer
 from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.ros.conversions import (observation_from_msg, odometry_to_sample,
                                                 pose_from_msg, record_to_msg, time_to_seconds)
+from shadowhound_memory.ros.runner import run_node
 from shadowhound_memory.srv import Forget, Recall, WriteMemory
 from shadowhound_memory.store.base import MemoryStore
 from std_msgs.msg import String
@@ -562,23 +561,7 @@ GIL_SWITCH_INTERVAL_S = 0.0001
 def main(args: list[str] | None = None) -> int:
     """Run the memory node until shutdown; return the process exit code."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = MemoryNode()
-        executor = MultiThreadedExecutor(num_threads=4)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except MemoryPackageError as exc:
-        rclpy.logging.get_logger('memory_node').fatal(f'cannot start: {exc}')
-        return 1
-    finally:
-        if node is not None:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    return run_node(MemoryNode, 'memory_node', num_threads=4, args=args)
 
 
 if __name__ == '__main__':

@@ -1,0 +1,49 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+One way to run a node as a process: init, spin on a multi-threaded executor, shut down cleanly.
+
+Shared by the package's executables so that each exits 0 on Ctrl-C or SIGTERM, 1 with a logged
+reason when its configuration is refused, and always destroys its node and shuts rclpy down.
+"""
+
+from collections.abc import Callable
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.node import Node
+from shadowhound_memory.errors import MemoryPackageError
+
+
+def run_node(make_node: Callable[[], Node], name: str, num_threads: int,
+             args: list[str] | None = None) -> int:
+    """Build the node, spin it until shutdown, and return the process exit code."""
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = make_node()
+        executor = MultiThreadedExecutor(num_threads=num_threads)
+        executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    except MemoryPackageError as exc:
+        rclpy.logging.get_logger(name).fatal(f'cannot start: {exc}')
+        return 1
+    finally:
+        if node is not None:
+            node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
