@@ -64,25 +64,51 @@ ROOMS = {'kitchen': 'kitchen', 'living room': 'living_room', 'living_room': 'liv
          'bedroom': 'bedroom', 'bathroom': 'bathroom', 'hallway': 'hallway', 'hall': 'hallway',
          'office': 'office', 'garage': 'garage', 'lab': 'lab', 'lobby': 'lobby',
          'dining room': 'dining_room', 'storage room': 'storage_room', 'corridor': 'hallway'}
-PERSON_WORDS = ('person', 'people', 'man', 'woman', 'child', 'someone', 'human', 'visitor')
+PERSON_WORDS = ('person', 'persons', 'people', 'man', 'men', 'woman', 'women', 'child',
+                'children', 'kid', 'kids', 'someone', 'somebody', 'human', 'visitor', 'pedestrian')
 ALERT_WORDS = ('warning', 'alert', 'fire', 'smoke', 'blocked', 'fallen', 'leak', 'broken',
                'danger')
-PLACE_PHRASES = ('entered', 'arrived at', 'arrived in', 'reached', 'now in')
-SEEN_WORDS = ('see', 'saw', 'seen', 'spotted', 'found', 'detected', 'noticed', 'there is',
-              'on the', 'under the', 'next to', 'behind the', 'near the')
+PLACE_PHRASES = ('entered', 'entering', 'arrived at', 'arrived in', 'reached', 'now in',
+                 'moved into', 'went into', 'walked into')
+SEEN_PHRASES = ('see', 'sees', 'saw', 'seen', 'spotted', 'found', 'detected', 'noticed',
+                'there is', 'there are', 'on the', 'on a', 'under the', 'next to', 'behind the',
+                'near the', 'in front of')
+SEEING_SOURCES = ('camera', 'detector', 'detection', 'vision', 'perception')
 
 _TAG_RE = re.compile(TAG_PATTERN)
 _SOURCE_RE = re.compile(SOURCE_PATTERN)
 _FRAME_RE = re.compile(FRAME_PATTERN)
-_OBJECT_RE = re.compile(r'\b(?:(' + '|'.join(COLOURS) + r')\s+)?(' + '|'.join(OBJECTS) +
-                        r')\b')
+
+
+def _words_re(phrases: Sequence[str]) -> re.Pattern[str]:
+    # Whole words only: 'see' must not fire on 'seems', nor 'now in' on 'snow in'.
+    return re.compile(r'\b(?:' + '|'.join(re.escape(p) for p in phrases) + r')\b')
+
+
+# A plural 's' or 'es' is dropped, so 'two red balls' tags object:red_ball; longest nouns first,
+# so that a noun ending in 'es' is never read as the plural of a shorter one.
+_OBJECT_RE = re.compile(r'\b(?:(' + '|'.join(COLOURS) + r')\s+)?(' +
+                        '|'.join(sorted(OBJECTS, key=len, reverse=True)) + r')(?:e?s)?\b')
 _ROOM_RE = re.compile(r'\b(' + '|'.join(sorted(ROOMS, key=len, reverse=True)) + r')\b')
+_ALERT_RE = _words_re(ALERT_WORDS)
+# Equipment named after a hazard is an object, not the hazard.
+_NOT_ALERT_RE = re.compile(r'\bfire (?:extinguisher|exit|door|hydrant)')
+_PERSON_RE = _words_re(PERSON_WORDS)
+_PLACE_RE = _words_re(PLACE_PHRASES)
+_SEEN_RE = _words_re(SEEN_PHRASES)
+
+
+def _blank(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == 'Cc' or category[0] == 'Z':
+        return ' '
+    # Format, private-use, surrogate and unassigned code points are invisible or unrenderable.
+    return '' if category[0] == 'C' else char
 
 
 def clean_text(text: str) -> str:
     """Remove control characters, collapse white space, and trim to the schema's length."""
-    printable = ''.join(' ' if unicodedata.category(c)[0] in 'CZ' else c for c in text)
-    collapsed = ' '.join(printable.split())
+    collapsed = ' '.join(''.join(_blank(c) for c in text).split())
     if len(collapsed) <= MAX_TEXT_CHARS:
         return collapsed
     cut = collapsed[:MAX_TEXT_CHARS - 1]
@@ -101,21 +127,26 @@ def normalize_tag(tag: str) -> str | None:
     return candidate
 
 
+def _source_words(source: str) -> set[str]:
+    return set(re.split(r'[^a-z0-9]+', source.lower()))
+
+
 def classify_event(text: str, source: str, tags: Sequence[str] = ()) -> str:
     """Infer the event kind from the wording, who reported it and the perception tags."""
     lowered = text.lower()
-    words = set(re.findall(r'[a-z]+', lowered))
-    if any(w in words for w in ALERT_WORDS):
+    source_words = _source_words(source)
+    # A hazard outranks who or what is involved: 'a person has fallen' is an alert.
+    if _ALERT_RE.search(_NOT_ALERT_RE.sub(' ', lowered)):
         return 'alert'
-    # Names are not in any word list: a person is known from the perception stack's tags.
-    if source in ('person', 'person_detector') or any(w in words for w in PERSON_WORDS) or \
-            any(t.startswith('person:') for t in tags):
+    # Names are not in any word list: a person is known from the detector's label or tags.
+    if 'person' in source_words or _PERSON_RE.search(lowered) or \
+            any(t == 'person' or t.startswith('person:') or t.endswith(':person') for t in tags):
         return 'person_seen'
-    if any(p in lowered for p in PLACE_PHRASES):
+    if _PLACE_RE.search(lowered):
         return 'place_visited'
-    if source == 'operator':
+    if 'operator' in source_words:
         return 'note'
-    if source in ('camera', 'detector') or any(p in lowered for p in SEEN_WORDS) or \
+    if source_words & set(SEEING_SOURCES) or _SEEN_RE.search(lowered) or \
             _OBJECT_RE.search(lowered):
         return 'object_seen'
     return 'note'
@@ -132,7 +163,8 @@ def derive_tags(text: str, source: str, room: str | None) -> list[str]:
         rooms = [room]
     tags += [f'room:{r}' for r in rooms]
     if source and source != 'unknown':
-        tags.append(f'source:{source}')
+        # A source may hold ':' and '/', which a tag value may not.
+        tags.append('source:' + re.sub(r'[:/]+', '_', source))
     return [t for t in (normalize_tag(t) for t in tags) if t]
 
 
@@ -143,7 +175,8 @@ class DeterministicWriter:
               context: MissionContext) -> MemoryRecord:
         """Return the normalized record, or raise InvalidRequestError for unusable input."""
         text = clean_text(observation.text)
-        if not any(c.isalnum() for c in text):
+        # Checked before trimming could cut the words off: any letter or digit makes a record.
+        if not any(c.isalnum() for c in observation.text):
             raise InvalidRequestError('observation text is empty or has no letters or digits; '
                                       'send what was observed in words')
         if not math.isfinite(observation.stamp) or observation.stamp <= 0:
@@ -159,8 +192,11 @@ class DeterministicWriter:
         for tag in caller + derive_tags(text, source, context.room):
             if tag not in tags and len(tags) < MAX_TAGS:
                 tags.append(tag)
+        # A record's frame is the frame of its pose: a known pose comes from the pose source (the
+        # map), whatever sensor frame the observation was made in; only a record without a pose
+        # keeps the observation's frame, as a hint of where it came from.
         frame_id = observation.frame_id.strip().lstrip('/')
-        if not _FRAME_RE.match(frame_id):
+        if pose.known or not _FRAME_RE.match(frame_id):
             frame_id = ''
         try:
             record_pose = Pose(x=pose.x, y=pose.y, yaw=pose.yaw) if pose.known else None

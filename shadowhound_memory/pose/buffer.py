@@ -24,13 +24,16 @@ or far from it the pose is reported unknown, because an invented pose is worse t
 
 import bisect
 from dataclasses import dataclass
+import logging
 import math
 import threading
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import normalize_yaw
+from shadowhound_memory.memory.schema import FRAME_PATTERN, normalize_yaw
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,18 @@ class PoseBufferConfig(BaseModel):
 
     model_config = ConfigDict(extra='forbid')
 
-    history_s: float = Field(120.0, gt=0.0, description='Odometry kept behind the newest sample.')
-    max_samples: int = Field(20000, ge=2, description='Hard bound on kept samples (memory).')
+    history_s: float = Field(120.0, gt=0.0, le=86400.0,
+                             description='Odometry kept behind the newest sample.')
+    max_samples: int = Field(20000, ge=2, le=10_000_000,
+                             description='Hard bound on kept samples (memory).')
     max_gap_s: float = Field(
-        0.5, gt=0.0, description='Bracketing samples farther apart than this: pose unknown.')
+        0.5, gt=0.0, le=60.0,
+        description='Bracketing samples farther apart than this: pose unknown.')
     max_extrapolation_s: float = Field(
-        0.2, ge=0.0, description='How far beyond the buffer a pose may be extrapolated.')
-    frame_id: str = Field('map', description='Frame of the poses.')
+        0.2, ge=0.0, le=10.0,
+        description='How far beyond the buffer a pose may be extrapolated.')
+    frame_id: str = Field('map', pattern=FRAME_PATTERN,
+                          description='Frame of the poses, copied into the records.')
 
 
 def _lerp_yaw(a: float, b: float, fraction: float) -> float:
@@ -104,6 +112,13 @@ class PoseBuffer:
             raise InvalidRequestError(f'odometry stamp must be positive (got {sample.stamp})')
         sample = PoseSample(sample.stamp, sample.x, sample.y, normalize_yaw(sample.yaw))
         with self._lock:
+            if self._stamps and sample.stamp < self._stamps[-1] - self.config.history_s:
+                # Older than the history keeps, so the clock went back (a restarted simulation or a
+                # replayed bag): the old history would otherwise swallow every new sample.
+                _LOG.warning('odometry time jumped back %.3f s; pose history cleared',
+                             self._stamps[-1] - sample.stamp)
+                self._stamps.clear()
+                self._samples.clear()
             index = bisect.bisect_left(self._stamps, sample.stamp)
             if index < len(self._stamps) and self._stamps[index] == sample.stamp:
                 self._samples[index] = sample
