@@ -23,6 +23,7 @@ import os
 
 from shadowhound_memory.config import MemoryConfig
 from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider, make_provider
+from shadowhound_memory.errors import StoreError
 from shadowhound_memory.memory.hygiene import DedupeConfig, RetentionConfig
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.memory.writer import DeterministicWriter
@@ -75,7 +76,11 @@ def make_store(config: MemoryConfig) -> MemoryStore:
         from shadowhound_memory.store.server import QdrantServerStore
         return QdrantServerStore(url=config.store_url, outbox_path=os.path.join(path, 'outbox'))
     from shadowhound_memory.store.edge import EdgeStore
-    os.makedirs(path, exist_ok=True)
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f'cannot create the store folder {path} ({exc.strerror}); set store_path '
+                         'to a writable folder') from exc
     return EdgeStore(path, optimize_threshold=config.store_optimize_threshold)
 
 

@@ -530,10 +530,13 @@ class MemoryNode(Node):
         return MarkerArray(markers=markers)
 
     def destroy_node(self) -> None:
-        """Write what is queued, then close the store."""
-        self.ingest.stop()
-        if self.service is not None:
-            self.service.close()
+        """Write what is queued, then close the store (also for a node whose start failed)."""
+        ingest = getattr(self, 'ingest', None)
+        if ingest is not None:
+            ingest.stop()
+        service = getattr(self, 'service', None)
+        if service is not None:
+            service.close()
         super().destroy_node()
 
 

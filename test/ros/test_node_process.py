@@ -29,6 +29,7 @@ import time
 from ament_index_python.packages import get_package_prefix, get_package_share_directory
 import pytest
 import rclpy
+from rclpy.executors import SingleThreadedExecutor
 from shadowhound_memory.msg import MemoryPose
 from shadowhound_memory.srv import Recall, WriteMemory
 
@@ -49,6 +50,9 @@ def start_node(store: pathlib.Path, namespace: str, log: pathlib.Path) -> subpro
 
 def call(node, srv_type, name, request, timeout=60.0):
     client = node.create_client(srv_type, name)
+    # An executor of the probe's own context: the global one belongs to the default context.
+    executor = SingleThreadedExecutor(context=node.context)
+    executor.add_node(node)
     try:
         assert client.wait_for_service(timeout_sec=timeout), f'{name} never came up'
         done = threading.Event()
@@ -56,10 +60,12 @@ def call(node, srv_type, name, request, timeout=60.0):
         future.add_done_callback(lambda _: done.set())
         deadline = time.monotonic() + timeout
         while not done.is_set() and time.monotonic() < deadline:
-            rclpy.spin_once(node, timeout_sec=0.05)
+            executor.spin_once(timeout_sec=0.05)
         assert done.is_set(), f'{name} did not answer'
         return future.result()
     finally:
+        executor.remove_node(node)
+        executor.shutdown()
         node.destroy_client(client)
 
 
@@ -70,6 +76,17 @@ def stop(process: subprocess.Popen) -> int:
     except subprocess.TimeoutExpired:
         process.kill()
         raise
+
+
+def test_an_unusable_store_path_ends_the_node_with_a_reason_not_a_traceback(tmp_path):
+    log = tmp_path / 'node.log'
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a folder')
+    process = start_node(blocker / 'store', f'bad{os.getpid()}', log)
+    assert process.wait(timeout=120) == 1
+    output = log.read_text()
+    assert 'cannot start' in output and 'store_path' in output
+    assert 'Traceback' not in output
 
 
 def test_node_process_serves_over_dds_and_keeps_memories_across_restarts(tmp_path):
