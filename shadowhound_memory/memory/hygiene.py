@@ -74,15 +74,20 @@ def same_place(a: MemoryRecord, b: MemoryRecord, radius_m: float) -> bool:
     return math.hypot(a.pose.x - b.pose.x, a.pose.y - b.pose.y) <= radius_m
 
 
-def is_duplicate(existing: MemoryRecord, record: MemoryRecord, similarity: float,
-                 config: DedupeConfig) -> bool:
-    """Apply the duplicate rule to a candidate whose similarity is already known."""
+def could_be_duplicate(existing: MemoryRecord, record: MemoryRecord,
+                       config: DedupeConfig) -> bool:
+    """Apply every part of the duplicate rule but similarity, which costs a vector product."""
     last_seen = existing.last_seen or existing.timestamp
     return (config.enabled and existing.id != record.id
             and existing.mission_id == record.mission_id and existing.event == record.event
-            and similarity >= config.min_similarity
             and abs(record.timestamp - last_seen) <= config.time_window_s
             and same_place(existing, record, config.radius_m))
+
+
+def is_duplicate(existing: MemoryRecord, record: MemoryRecord, similarity: float,
+                 config: DedupeConfig) -> bool:
+    """Apply the duplicate rule to a candidate whose similarity is already known."""
+    return similarity >= config.min_similarity and could_be_duplicate(existing, record, config)
 
 
 def find_duplicate(store: MemoryStore, record: MemoryRecord, vector: Sequence[float],
