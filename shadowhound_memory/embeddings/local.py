@@ -72,6 +72,9 @@ class SentenceTransformerProvider:
         self.dimension = int(dimension)
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        # The first encode pays torch's lazy initialization: pay it while the node starts, not on
+        # the first observation of a mission.
+        self._model.encode(['warm up'], show_progress_bar=False)
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Return one L2-normalized vector per text."""

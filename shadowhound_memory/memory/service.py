@@ -116,9 +116,6 @@ class MemoryService:
         self.rejected = 0
         store.open_collection(CollectionInfo(embedder.model_id, embedder.dimension,
                                              SCHEMA_VERSION))
-        # The first encode pays torch's lazy initialization: pay it at start, not on the first
-        # observation of a mission.
-        embedder.embed_query('warm up')
 
     @property
     def weights(self) -> RankingWeights:

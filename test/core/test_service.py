@@ -19,13 +19,15 @@ Batched writes, recall with filters and mission isolation, near-duplicate mergin
 threads), retention, forgetting, agent writes, and the budgeted context recall returns.
 """
 
+import socket
 import sys
 import threading
 
 from house import WORLD
 import pytest
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.embeddings.openai_compat import OpenAIEmbeddingProvider
+from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.memory.hygiene import DedupeConfig, RetentionConfig
 from shadowhound_memory.memory.schema import MemoryRecord, Pose
 from shadowhound_memory.memory.service import MemoryService
@@ -308,5 +310,22 @@ def test_recall_packs_the_context_within_the_services_token_budget(tmp_path, emb
         assert result.context.used_ids + result.context.dropped_ids == \
             [h.record.id for h in result.hits]
         assert result.context.dropped_ids
+    finally:
+        service.close()
+
+
+def test_a_remote_embedder_is_not_called_until_there_is_something_to_embed(tmp_path):
+    # A node on a cloud backend must start while the endpoint is briefly away; only the writes
+    # and recalls that need it fail, with a reason.
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    remote = OpenAIEmbeddingProvider(f'http://127.0.0.1:{port}', 'text-embedding-3-small',
+                                     timeout_s=1.0, dimension=384)
+    service = MemoryService(EdgeStore(tmp_path / 'store'), remote)
+    try:
+        with pytest.raises(BackendUnavailableError):
+            service.write_text('Keys on the hook.', 'm1', 1.7e9, known(0.0, 0.0))
+        assert service.count() == 0
     finally:
         service.close()
