@@ -102,6 +102,10 @@ class MemoryConfig(BaseModel):
         5.0, gt=0.0, le=1e6, description='Distance at which the distance term falls to 1/e.')
     token_budget: int = Field(
         1024, ge=64, le=131072, description='Token budget of the recall context given to the LLM.')
+    anonymize: bool = Field(
+        False,
+        description='Redact personal data (e-mail addresses, phone numbers, names of people '
+                    'tagged person:<name>) before anything is embedded or stored.')
     dedupe_enabled: bool = Field(True, description='Merge near-duplicate observations.')
     dedupe_radius_m: float = Field(
         1.0, ge=0.0, le=100.0, description='Duplicates lie within this distance.')

@@ -92,7 +92,7 @@ def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | 
         embedder=embedder if embedder is not None else make_embedder(config),
         writer=DeterministicWriter(), dedupe=dedupe_config(config),
         retention=retention_config(config), weights=ranking_weights(config),
-        token_budget=config.token_budget)
+        token_budget=config.token_budget, anonymize=config.anonymize)
 
 
 def apply_config(service: MemoryService, config: MemoryConfig) -> None:
@@ -101,3 +101,4 @@ def apply_config(service: MemoryService, config: MemoryConfig) -> None:
     service.retention = retention_config(config)
     service.weights = ranking_weights(config)
     service.token_budget = config.token_budget
+    service.anonymize = config.anonymize

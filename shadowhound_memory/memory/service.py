@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
                                        MemoryPackageError)
+from shadowhound_memory.memory.anonymize import Anonymizer
 from shadowhound_memory.memory.hygiene import (could_be_duplicate, DedupeConfig, enforce_quota,
                                                find_duplicate, is_duplicate, merged,
                                                purge_expired, RetentionConfig)
@@ -98,7 +99,7 @@ class MemoryService:
                  writer: DeterministicWriter | None = None, dedupe: DedupeConfig | None = None,
                  retention: RetentionConfig | None = None,
                  weights: RankingWeights | None = None, token_budget: int = 1024,
-                 count_tokens: TokenCounter | None = None) -> None:
+                 count_tokens: TokenCounter | None = None, anonymize: bool = False) -> None:
         if token_budget < 0:
             raise InvalidRequestError(f'token_budget must be >= 0, got {token_budget}')
         self.store = store
@@ -109,6 +110,9 @@ class MemoryService:
         self.retriever = Retriever(store, embedder, weights)
         self.token_budget = token_budget
         self.count_tokens = count_tokens
+        # Redaction happens before the writer, the embedding and the store see anything.
+        self.anonymize = anonymize
+        self.anonymizer = Anonymizer()
         self._write_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self.written = 0
@@ -134,6 +138,8 @@ class MemoryService:
         outcomes: list[WriteOutcome] = []
         records = []
         for observation, pose, context in items:
+            if self.anonymize:
+                observation = self.anonymizer.observation(observation)
             try:
                 record = self.writer.write(observation, pose, context)
             except InvalidRequestError as exc:
@@ -151,6 +157,8 @@ class MemoryService:
 
     def write_record(self, record: MemoryRecord) -> WriteOutcome:
         """Write a whole record (an agent's JSON), with duplicate merging."""
+        if self.anonymize:
+            record = self.anonymizer.record(record)
         return self._store([record], self.embedder.embed([embedding_text(record)]))[0]
 
     def write_text(self, text: str, mission_id: str, stamp: float,
