@@ -71,6 +71,11 @@ class MemoryConfig(BaseModel):
         20000, ge=100, le=10_000_000,
         description='Build the HNSW index after this many new points; exact search below.',
         json_schema_extra=READ_ONLY)
+    store_min_free_mb: int = Field(
+        100, ge=0, le=1_000_000,
+        description='Refuse new memories while the disk holding store_path has less free space '
+                    'than this (MB); the embedded store would be killed mid-write on a full disk.',
+        json_schema_extra=READ_ONLY)
     embedding_model: str = Field(
         'all-MiniLM-L6-v2',
         description='Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local folder.',

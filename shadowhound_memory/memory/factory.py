@@ -81,7 +81,8 @@ def make_store(config: MemoryConfig) -> MemoryStore:
     except OSError as exc:
         raise StoreError(f'cannot create the store folder {path} ({exc.strerror}); set store_path '
                          'to a writable folder') from exc
-    return EdgeStore(path, optimize_threshold=config.store_optimize_threshold)
+    return EdgeStore(path, optimize_threshold=config.store_optimize_threshold,
+                     min_free_bytes=config.store_min_free_mb * 2**20)
 
 
 def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | None = None,

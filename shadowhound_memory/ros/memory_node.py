@@ -281,13 +281,17 @@ class MemoryNode(Node):
         return self.service.write_observations(items)
 
     def _publish_written(self, outcomes: Sequence[Any]) -> None:
+        # At shutdown (SIGINT ends the context first) the queue is still written to the store,
+        # but nobody can be told: publishing would only raise.
+        publish = self.context.ok()
         for outcome in outcomes:
             if getattr(outcome, 'error', None):
                 self.get_logger().warning(f'observation not stored: {outcome.error}',
                                           throttle_duration_sec=2.0)
                 continue
             self._remember(outcome.record)
-            self.events_pub.publish(record_to_msg(outcome.record))
+            if publish:
+                self.events_pub.publish(record_to_msg(outcome.record))
 
     def _remember(self, record: MemoryRecord) -> None:
         with self._recent_lock:

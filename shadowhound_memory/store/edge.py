@@ -22,11 +22,18 @@ acknowledged write survives a kill -9 (the durability test kills a real writer t
 Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW index,
 which the store does once ``optimize_threshold`` new points have arrived (exact search over a few
 thousand 384-d vectors takes well under a millisecond, so small stores never need it).
+
+Edge writes its segments through memory maps. When the disk fills, a write into a mapped page
+that the file system cannot back kills the process with SIGBUS (measured on a full tmpfs: the
+whole node died, the data written before survived). So the store refuses upserts, with an error
+that says why, once the disk holding it has less than ``min_free_bytes`` left (about 5 KB per
+stored memory); deletes stay allowed, being small and the way to make room.
 """
 
 from collections.abc import Sequence
 import logging
 import os
+import shutil
 import threading
 from typing import Any
 
@@ -44,6 +51,7 @@ _LOG = logging.getLogger(__name__)
 
 INFO_FILE = 'collection.json'
 SHARD_DIR = 'shard'
+DEFAULT_MIN_FREE_BYTES = 100 * 2**20
 
 
 def _condition(condition: Condition) -> Any:
@@ -63,11 +71,15 @@ def _edge_filter(flt: MemoryFilter) -> Any:
 class EdgeStore(MemoryStore):
     """Memory records in a Qdrant Edge shard under ``path``; one process at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000) -> None:
+    def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000,
+                 min_free_bytes: int = DEFAULT_MIN_FREE_BYTES) -> None:
         if optimize_threshold < 1:
             raise StoreError(f'optimize_threshold must be at least 1, got {optimize_threshold}')
+        if min_free_bytes < 0:
+            raise StoreError(f'min_free_bytes must not be negative, got {min_free_bytes}')
         self.path = os.path.abspath(os.fspath(path))
         self.optimize_threshold = optimize_threshold
+        self.min_free_bytes = min_free_bytes
         self._shard: Any = None
         self._info: CollectionInfo | None = None
         self._lock = threading.RLock()
@@ -163,15 +175,39 @@ class EdgeStore(MemoryStore):
         with self._lock:
             checked = check_vectors(records, vectors, self._require_info().dimension)
             points = [edge.Point(r.id, v, to_payload(r)) for r, v in zip(records, checked)]
+            self._check_free_space('store new memories')
             self._update(edge.UpdateOperation.upsert_points(points))
             self._since_optimize += len(points)
             if self._since_optimize > self.optimize_threshold:
-                self.optimize()
+                try:
+                    self.optimize()
+                except StoreError as exc:
+                    # The points are in the WAL; an index build that failed only leaves search
+                    # exact, and the next upsert tries again.
+                    _LOG.warning('%s', exc)
+
+    def free_bytes(self) -> int:
+        """Return the free space on the disk holding the store."""
+        return shutil.disk_usage(self.path).free
+
+    def _check_free_space(self, what: str) -> None:
+        try:
+            free = self.free_bytes()
+        except OSError as exc:
+            raise StoreError(f'cannot {what}: the store folder {self.path} is unreadable '
+                             f'({exc.strerror})') from exc
+        if free < self.min_free_bytes:
+            raise StoreError(
+                f'cannot {what}: the disk holding the store at {self.path} has '
+                f'{free / 2**20:.1f} MB free, below the {self.min_free_bytes / 2**20:.0f} MB '
+                'reserve (store_min_free_mb); writes are refused until space is freed (Edge '
+                'would otherwise be killed mid-write); stored memories are unaffected')
 
     def optimize(self) -> None:
         """Build the HNSW index now (blocking; seconds per 10k points), e.g. when idle."""
         with self._lock:
             shard = self._require()
+            self._check_free_space('build the search index')
             _LOG.info('optimizing the store at %s (%d new points)', self.path,
                       self._since_optimize)
             self._read('optimize', shard.optimize)
