@@ -119,6 +119,13 @@ class NodeProcess:
         self.process = None
         return code
 
+    def wait_exit(self, timeout: float) -> int:
+        """Wait for a node that is expected to end on its own; return its exit code."""
+        assert self.process is not None
+        code = self.process.wait(timeout=timeout)
+        self.process = None
+        return code
+
     def rss_mb(self) -> float:
         """Return the resident memory of the node and its children in MB."""
         try:
@@ -191,6 +198,7 @@ def dump_store(path: pathlib.Path) -> list[dict[str, Any]]:
     result = subprocess.run([sys.executable, str(HERE / 'store_dump.py'), str(path)],
                             capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
-        raise RuntimeError(f'reopening the store failed: {result.stderr[-2000:]}')
+        raise RuntimeError(f'reopening the store failed (exit code {result.returncode}): '
+                           f'{result.stderr[-2000:]}')
     records: list[dict[str, Any]] = json.loads(result.stdout)
     return records

@@ -25,9 +25,11 @@ thousand 384-d vectors takes well under a millisecond, so small stores never nee
 
 Edge writes its segments through memory maps. When the disk fills, a write into a mapped page
 that the file system cannot back kills the process with SIGBUS (measured on a full tmpfs: the
-whole node died, the data written before survived). So the store refuses upserts, with an error
-that says why, once the disk holding it has less than ``min_free_bytes`` left (about 5 KB per
-stored memory); deletes stay allowed, being small and the way to make room.
+whole node died, the data written before survived). Besides about 5 KB per memory, Edge takes
+disk in steps: vectors in 32 MB chunks, and a new segment of about 58 MB when a store is first
+loaded after it was written. So the store refuses to open, and refuses upserts, with an error
+that says why, while the disk holding it has less than ``min_free_bytes`` left (the node's
+default of 100 MB covers both steps); deletes stay allowed, being small and the way to make room.
 """
 
 from collections.abc import Sequence
@@ -96,6 +98,7 @@ class EdgeStore(MemoryStore):
                 check_info(self._require_info(), info, f'the store at {self.path}')
                 return
             os.makedirs(self.path, exist_ok=True)
+            self._check_free_space('open the store')
             stored = read_info(info_path)
             exists = os.path.exists(os.path.join(shard_path, 'edge_config.json'))
             if exists and stored is not None:
