@@ -41,7 +41,8 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from shadowhound_memory.config import MemoryConfig
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
+from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
+                                       MemoryPackageError)
 from shadowhound_memory.memory.factory import (apply_config, build_memory_service,
                                                pose_buffer_config)
 from shadowhound_memory.memory.ingest import IngestPipeline
@@ -303,7 +304,14 @@ class MemoryNode(Node):
 
     def _seed_recent(self) -> None:
         assert self.service is not None
-        for record in self.service.recent(self.config.mission_id, self.config.markers_max):
+        try:
+            records = self.service.recent(self.config.mission_id, self.config.markers_max)
+        except BackendUnavailableError as exc:
+            # A server that is away must not stop the node (writes wait in the outbox) nor fail
+            # a forget that was queued: the markers start from what is written from now on.
+            self.get_logger().warning(f'markers start empty: {exc}')
+            return
+        for record in records:
             self._remember(record)
 
     # Services ---------------------------------------------------------------------------------
