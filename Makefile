@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup test demo lint bench-deps bench-core bench-node clean
+.PHONY: setup test demo lint bench-deps bench-core bench-node chaos clean
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +27,11 @@ bench-core: bench-deps
 
 bench-node: setup
 	@scripts/with-env.sh python bench/bench_node.py $(BENCH_ARGS)
+
+# Reliability harness (README "Reliability"); CHAOS_ARGS='--soak-minutes 1' for a short run.
+chaos: setup
+	@scripts/with-env.sh sh -c 'PYTHONPATH="$$PWD/bench/chaos:$$PYTHONPATH" exec nice \
+	  python bench/chaos/run.py "$$@"' chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf build install log
