@@ -47,7 +47,7 @@ MIN_NAME_PART = 3
 
 _EMAIL_RE = re.compile(r'[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}')
 # A phone number: an optional +, then digits with spaces, dots, dashes or brackets between them.
-_PHONE_RE = re.compile(r'(?<![\w.])\+?\(?\d[\d\s().\-/]{5,}\d\)?(?![\w])')
+_PHONE_RE = re.compile(r'(?<![\w.])\+?\(?\d[\d\s().\-/]{5,}\d(?!\w)')
 _DATE_RE = re.compile(r'^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}[./]\d{1,2}[./]\d{2,4}$')
 _DECIMAL_RE = re.compile(r'^\d+\.\d+$')
 _PHONE_TAG_VALUE_RE = re.compile(r'^\+?\d{7,15}$')

@@ -290,12 +290,17 @@ class MemoryService:
                            time_from=time_from, time_to=time_to)
         with self._write_lock:
             if not ids:
-                return self.store.delete(flt)
-            chosen = [r.id for r in self.store.get(ids)
-                      if (mission_id is None or r.mission_id == mission_id)
-                      and (time_from is None or r.timestamp >= time_from)
-                      and (time_to is None or r.timestamp <= time_to)]
-            return self.store.delete_ids(chosen)
+                deleted = self.store.delete(flt)
+            else:
+                chosen = [r.id for r in self.store.get(ids)
+                          if (mission_id is None or r.mission_id == mission_id)
+                          and (time_from is None or r.timestamp >= time_from)
+                          and (time_to is None or r.timestamp <= time_to)]
+                deleted = self.store.delete_ids(chosen)
+            if deleted:
+                # A forgotten memory must leave the disk, not only the search results.
+                self.store.purge_deleted()
+            return deleted
 
     def apply_retention(self, now: float) -> int:
         """Purge memories older than the retention age; return how many."""

@@ -30,6 +30,12 @@ disk in steps: vectors in 32 MB chunks, and a new segment of about 58 MB when a 
 loaded after it was written. So the store refuses to open, and refuses upserts, with an error
 that says why, while the disk holding it has less than ``min_free_bytes`` left (the node's
 default of 100 MB covers both steps); deletes stay allowed, being small and the way to make room.
+
+A delete only hides a point: its payload stays in the segment pages and in the WAL, readable with
+grep (measured, also after ``optimize()``). ``purge_deleted()``, which a forget calls, rewrites
+the shard with the live points only and swaps it in: ``shard.compact/`` is built and closed,
+``shard/`` becomes ``shard.old/``, ``shard.compact/`` becomes ``shard/``, ``shard.old/`` is
+removed; ``open_collection()`` finishes or undoes a swap that a crash interrupted.
 """
 
 from collections.abc import Sequence
@@ -46,13 +52,16 @@ from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
 from shadowhound_memory.store.common import (check_info, check_vectors, Condition, conditions,
                                              first_in_circle, FLOAT_INDEXES, from_payload,
-                                             KEYWORD_INDEXES, Match, MatchAnyOf, read_info,
-                                             to_payload, valid_ids, write_info)
+                                             fsync_dir, KEYWORD_INDEXES, Match, MatchAnyOf,
+                                             read_info, to_payload, valid_ids, write_info)
 
 _LOG = logging.getLogger(__name__)
 
 INFO_FILE = 'collection.json'
 SHARD_DIR = 'shard'
+COMPACT_DIR = 'shard.compact'
+OLD_DIR = 'shard.old'
+COMPACT_PAGE = 1000
 DEFAULT_MIN_FREE_BYTES = 100 * 2**20
 
 
@@ -99,6 +108,7 @@ class EdgeStore(MemoryStore):
                 return
             os.makedirs(self.path, exist_ok=True)
             self._check_free_space('open the store')
+            self._finish_swap()
             stored = read_info(info_path)
             exists = os.path.exists(os.path.join(shard_path, 'edge_config.json'))
             if exists and stored is not None:
@@ -123,6 +133,18 @@ class EdgeStore(MemoryStore):
             shard_info = self._shard.info()
             self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
             self._info = info
+
+    def _finish_swap(self) -> None:
+        """Complete or undo a purge_deleted() swap that a crash cut short."""
+        shard, compact, old = (os.path.join(self.path, d)
+                               for d in (SHARD_DIR, COMPACT_DIR, OLD_DIR))
+        if os.path.exists(old) and not os.path.exists(shard):
+            # Crashed between the two renames: the compacted shard was complete and closed.
+            os.rename(compact if os.path.exists(compact) else old, shard)
+            fsync_dir(self.path)
+        for leftover in (compact, old):
+            if os.path.exists(leftover):
+                shutil.rmtree(leftover)
 
     def _create(self, shard_path: str, info: CollectionInfo) -> Any:
         config = edge.EdgeConfig(vectors=edge.EdgeVectorParams(size=info.dimension,
@@ -215,6 +237,44 @@ class EdgeStore(MemoryStore):
                       self._since_optimize)
             self._read('optimize', shard.optimize)
             shard_info = shard.info()
+            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+
+    def purge_deleted(self) -> None:
+        """Rewrite the shard with its live points only, so deleted payloads leave the disk."""
+        with self._lock:
+            shard = self._require()
+            info = self._require_info()
+            self._check_free_space('purge deleted memories')
+            shard_path, compact_path, old_path = (os.path.join(self.path, d)
+                                                  for d in (SHARD_DIR, COMPACT_DIR, OLD_DIR))
+            if os.path.exists(compact_path):
+                shutil.rmtree(compact_path)
+            try:
+                compact = self._create(compact_path, info)
+                offset = None
+                while True:
+                    request = edge.ScrollRequest(offset=offset, limit=COMPACT_PAGE,
+                                                 with_payload=True, with_vector=True)
+                    points, offset = shard.scroll(request)
+                    if points:
+                        compact.update(edge.UpdateOperation.upsert_points(
+                            [edge.Point(p.id, p.vector, p.payload) for p in points]))
+                    if offset is None:
+                        break
+                compact.flush()
+                compact.close()
+                shard.flush()
+                shard.close()
+            except Exception as exc:  # noqa: B902 - Edge raises plain Exception
+                raise StoreError(f'purging deleted memories in {self.path} failed (the store '
+                                 f'is unchanged): {exc}') from exc
+            self._shard = None
+            os.rename(shard_path, old_path)
+            os.rename(compact_path, shard_path)
+            fsync_dir(self.path)
+            shutil.rmtree(old_path)
+            self._shard = edge.EdgeShard.load(shard_path)
+            shard_info = self._shard.info()
             self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
 
     def delete_ids(self, ids: Sequence[str]) -> int:

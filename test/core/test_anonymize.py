@@ -34,6 +34,7 @@ NOW = 1_800_000_000.0
     ('Mail alice.smith+robots@example.co.uk now', 'Mail [email] now'),
     ('Call +1 (555) 123-4567 or 0170 1234567.', 'Call [phone] or [phone].'),
     ('Reach me at 555.123.4567', 'Reach me at [phone]'),
+    ('Erin (+44 20 7946 0958) left', 'Erin ([phone]) left'),
     ('Seen on 2026-11-25 at 3.25 m from 12 boxes', 'Seen on 2026-11-25 at 3.25 m from 12 boxes'),
     ('Room 1204, shelf 3', 'Room 1204, shelf 3'),
 ])
