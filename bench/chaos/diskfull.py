@@ -41,7 +41,6 @@ from shadowhound_memory.srv import Recall, WriteMemory
 # written store is loaded), so the reserve must exceed them; the node's default is 100 MB.
 TMPFS_MB = 192
 RESERVE_MB = 64
-HEADROOM_MB = 68
 
 
 def unshare_works() -> str | None:
@@ -54,15 +53,21 @@ def unshare_works() -> str | None:
     return None if probe.returncode == 0 else f'unshare -rm tmpfs failed: {probe.stderr[:200]}'
 
 
-def run_disk_full(workdir: pathlib.Path, log: Any = print) -> dict[str, Any]:
-    """Run the phase in a private mount namespace; return its figures (or why it was skipped)."""
+def run_disk_full(workdir: pathlib.Path, baseline: int = 200, headroom_mb: float = 4.0,
+                  log: Any = print) -> dict[str, Any]:
+    """
+    Run the phase in a private mount namespace; return its figures (or why it was skipped).
+
+    ``baseline`` writes come before the ballast, which leaves ``headroom_mb`` above the reserve.
+    """
     reason = unshare_works()
     if reason is not None:
         return {'skipped': reason}
     here = str(pathlib.Path(__file__).resolve().parent)
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join(
         p for p in (here, os.environ.get('PYTHONPATH', '')) if p)}
-    result = subprocess.run(['unshare', '-rm', sys.executable, __file__, str(workdir)],
+    result = subprocess.run(['unshare', '-rm', sys.executable, __file__, str(workdir),
+                             str(baseline), str(headroom_mb)],
                             capture_output=True, text=True, timeout=600, env=env)
     if result.returncode != 0:
         raise RuntimeError(f'the disk-full phase failed: {result.stderr[-3000:]}')
@@ -75,7 +80,7 @@ def free_mb(path: pathlib.Path) -> float:
     return shutil.disk_usage(path).free / 2**20
 
 
-def scenario(workdir: pathlib.Path) -> dict[str, Any]:
+def scenario(workdir: pathlib.Path, baseline_writes: int, headroom_mb: float) -> dict[str, Any]:
     """Fill the store's disk under a running node (call inside the mount namespace)."""
     disk = workdir / 'small-disk'
     disk.mkdir(parents=True, exist_ok=True)
@@ -107,13 +112,13 @@ def scenario(workdir: pathlib.Path) -> dict[str, Any]:
         probe.wait_ready(Recall, f'/{namespace}/recall',
                          Recall.Request(question='ready?', mission_id=MISSION), node)
         index = 0
-        for index in range(200):
+        for index in range(baseline_writes):
             write(index)
         baseline = len(acked)
         ballast = disk / 'ballast'
         with ballast.open('wb') as handle:
             os.posix_fallocate(handle.fileno(), 0,
-                               int((free_mb(disk) - HEADROOM_MB) * 2**20))
+                               int((free_mb(disk) - RESERVE_MB - headroom_mb) * 2**20))
         free_before = free_mb(disk)
         streak = 0
         while streak < 20 and index < 3800:
@@ -161,4 +166,4 @@ def scenario(workdir: pathlib.Path) -> dict[str, Any]:
 
 
 if __name__ == '__main__':
-    print(json.dumps(scenario(pathlib.Path(sys.argv[1]))))
+    print(json.dumps(scenario(pathlib.Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))))

@@ -95,19 +95,29 @@ def test_api_keys_come_from_the_environment_and_are_never_logged_or_echoed(probe
     assert 'qdrant-server' in published
 
 
-@pytest.fixture
-def node(probe, tmp_path):
-    made = NodeProcess('sec_node', tmp_path / 'node.log',
-                       {'store_path': tmp_path / 'store', 'mission_id': 'home',
+def start(probe, folder, namespace):
+    made = NodeProcess(namespace, folder / 'node.log',
+                       {'store_path': folder / 'store', 'mission_id': 'home',
                         'anonymize': 'true'})
     made.start()
-    probe.wait_ready(Recall, '/sec_node/recall', Recall.Request(question='ready?'), made)
-    yield made
+    probe.wait_ready(Recall, f'/{namespace}/recall', Recall.Request(question='ready?'), made)
+    return made
+
+
+@pytest.fixture(scope='module')
+def shared(tmp_path_factory):
+    """One node for the tests that need no restart (each node start costs seconds)."""
+    from common import Probe
+    probe = Probe('security_probe')
+    folder = tmp_path_factory.mktemp('shared')
+    made = start(probe, folder, 'sec_node')
+    yield probe, folder
     made.kill()
+    probe.close()
 
 
-def write(probe, text, mission, x):
-    response = probe.call(WriteMemory, '/sec_node/write_memory', WriteMemory.Request(
+def write(probe, text, mission, x, namespace='sec_node'):
+    response = probe.call(WriteMemory, f'/{namespace}/write_memory', WriteMemory.Request(
         text=text, mission_id=mission, pose=MemoryPose(x=x, y=0.0, known=True)))
     assert response.success, response.message
     return response.record
@@ -120,7 +130,8 @@ def recall_ids(probe, **fields):
     return {m.id for m in response.memories}
 
 
-def test_missions_stay_isolated_through_the_node_unless_a_recall_asks_across(probe, node):
+def test_missions_stay_isolated_through_the_node_unless_a_recall_asks_across(shared):
+    probe, _ = shared
     secret = write(probe, 'The golden key is in the blue vase.', 'alpha', 1.0)
     other = write(probe, 'The golden key of the neighbours is under the mat.', 'beta', 9.0)
     assert recall_ids(probe, mission_id='beta') == {other.id}
@@ -131,27 +142,33 @@ def test_missions_stay_isolated_through_the_node_unless_a_recall_asks_across(pro
     assert recall_ids(probe, mission_id='alpha') == {secret.id}
 
 
-def test_forget_removes_memories_from_the_store_a_new_process_opens(probe, node, tmp_path):
-    gone = write(probe, 'The spare key is taped under the desk.', 'home', 1.0)
-    kept = write(probe, 'The plant in the hall needs water.', 'home', 5.0)
-    other = write(probe, 'The door code is on the fridge.', 'visit', 9.0)
-    answers = [probe.call(Forget, '/sec_node/forget', Forget.Request(ids=[gone.id])),
-               probe.call(Forget, '/sec_node/forget', Forget.Request(mission_id='visit'))]
-    assert [(a.success, a.deleted) for a in answers] == [(True, 1), (True, 1)]
-    node.kill()
-    stored = dump_store(tmp_path / 'store')
-    assert [r['id'] for r in stored] == [kept.id]
-    assert {other.id, gone.id}.isdisjoint(r['id'] for r in stored)
-
-
-def test_with_anonymize_on_the_node_stores_no_personal_data(probe, node, tmp_path):
+def test_with_anonymize_on_no_personal_data_reaches_the_disk(shared):
+    probe, folder = shared
     response = probe.call(WriteMemory, '/sec_node/write_memory', WriteMemory.Request(
         text='Erin Novak (erin@example.com, +44 20 7946 0958) left her bag by the door.',
         tags=['person:erin_novak'], pose=MemoryPose(x=1.0, y=1.0, known=True)))
     assert response.success, response.message
     assert response.record.text == '[person] ([email], [phone]) left her bag by the door.'
     assert 'person' in response.record.tags and response.record.event == 'person_seen'
-    node.kill()
-    stored = json.dumps(dump_store(tmp_path / 'store')).lower()
-    for personal in ('erin', 'novak', 'example.com', '7946'):
-        assert personal not in stored
+    # Acknowledged means in the WAL: every byte under the store, not only what a read returns.
+    raw = b''.join(p.read_bytes() for p in (folder / 'store').rglob('*') if p.is_file())
+    for personal in (b'Erin', b'Novak', b'example.com', b'7946'):
+        assert personal not in raw
+
+
+def test_forget_removes_memories_from_the_store_a_new_process_opens(probe, tmp_path):
+    node = start(probe, tmp_path, 'sec_forget')
+    try:
+        gone = write(probe, 'The spare key is taped under the desk.', 'home', 1.0, 'sec_forget')
+        kept = write(probe, 'The plant in the hall needs water.', 'home', 5.0, 'sec_forget')
+        other = write(probe, 'The door code is on the fridge.', 'visit', 9.0, 'sec_forget')
+        answers = [probe.call(Forget, '/sec_forget/forget', Forget.Request(ids=[gone.id])),
+                   probe.call(Forget, '/sec_forget/forget', Forget.Request(mission_id='visit'))]
+    finally:
+        node.kill()
+    assert [(a.success, a.deleted) for a in answers] == [(True, 1), (True, 1)]
+    stored = dump_store(tmp_path / 'store')
+    assert [r['id'] for r in stored] == [kept.id]
+    raw = b''.join(p.read_bytes() for p in (tmp_path / 'store').rglob('*') if p.is_file())
+    assert b'spare key' not in raw and b'door code' not in raw
+    assert {other.id, gone.id}.isdisjoint(r['id'] for r in stored)
