@@ -28,11 +28,10 @@ recall and spare adapters), and start it with the flags of ``server_command``.
 from dataclasses import dataclass
 import os
 import pathlib
-import signal
-import socket
 import subprocess
-import time
-import urllib.request
+
+from shadowhound_memory.llm.local_server import (free_port, start_vllm, stop_vllm,
+                                                 vllm_command)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / '.venv-vllm' / 'bin' / 'python'
@@ -40,7 +39,8 @@ MODEL_DIR = ROOT / '.models' / 'smollm2-135m-instruct'
 BASE_MODEL = 'smollm2'
 MERGED_VARIANTS = {'memory-writing': 'smollm2-memory-writer', 'recall': 'smollm2-recall'}
 ADAPTERS = {'memory-writing': 1, 'recall': 2, 'spare': 3}
-STARTUP_TIMEOUT_S = 420.0
+
+__all__ = ['free_port', 'LlmServer', 'start_server', 'stop_server']
 
 
 @dataclass
@@ -53,13 +53,6 @@ class LlmServer:
     process: subprocess.Popen | None = None
 
 
-def free_port() -> int:
-    """Return a local port that is free now."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return int(sock.getsockname()[1])
-
-
 def write_adapters(folder: pathlib.Path) -> None:
     """Write the test adapters (seeded random LoRA weights) into ``folder``."""
     from shadowhound_memory.llm.adapters import write_random_adapter
@@ -69,34 +62,9 @@ def write_adapters(folder: pathlib.Path) -> None:
 
 def server_command(port: int, adapter_dir: pathlib.Path) -> list[str]:
     """Return the vLLM command line the tests need (also the recipe for a GPU server)."""
-    return [
-        str(VENV_PYTHON), '-m', 'vllm.entrypoints.openai.api_server',
-        '--model', str(MODEL_DIR), '--served-model-name', BASE_MODEL,
-        *MERGED_VARIANTS.values(), '--host', '127.0.0.1', '--port', str(port),
-        '--max-model-len', '2048', '--enable-lora', '--max-lora-rank', '16',
-        '--max-loras', '4', '--lora-modules',
-        f"memory-writing={adapter_dir / 'memory-writing'}", f"recall={adapter_dir / 'recall'}",
-        '--structured-outputs-config', '{"backend":"xgrammar","disable_any_whitespace":true}',
-    ]
-
-
-def wait_ready(url: str, process: subprocess.Popen | None, log: pathlib.Path,
-               timeout_s: float = STARTUP_TIMEOUT_S) -> None:
-    """Wait until /v1/models answers; fail with the log's tail if the server dies or is slow."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f'vLLM exited with {process.returncode}:\n'
-                               + log.read_text(errors='replace')[-3000:])
-        try:
-            with urllib.request.urlopen(url + '/v1/models', timeout=2.0) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1.0)
-    raise RuntimeError(f'vLLM not ready after {timeout_s:.0f} s:\n'
-                       + log.read_text(errors='replace')[-3000:])
+    return vllm_command(str(VENV_PYTHON), str(MODEL_DIR), port,
+                        [BASE_MODEL, *MERGED_VARIANTS.values()],
+                        {name: str(adapter_dir / name) for name in ('memory-writing', 'recall')})
 
 
 def start_server(workdir: pathlib.Path) -> LlmServer:
@@ -111,35 +79,10 @@ def start_server(workdir: pathlib.Path) -> LlmServer:
         raise RuntimeError('no vLLM venv or model: run scripts/setup-vllm.sh (make test does)')
     adapter_dir = workdir / 'adapters'
     write_adapters(adapter_dir)
-    port = free_port()
-    env = dict(os.environ, VLLM_CPU_KVCACHE_SPACE='1', VLLM_ALLOW_RUNTIME_LORA_UPDATING='True',
-               VLLM_CACHE_ROOT=str(workdir / 'vllm-cache'), HF_HUB_OFFLINE='1',
-               VLLM_NO_USAGE_STATS='1', DO_NOT_TRACK='1')
-    # The package's venv and install must not leak into vLLM's own interpreter.
-    for name in ('PYTHONPATH', 'PYTHONSAFEPATH', 'VIRTUAL_ENV'):
-        env.pop(name, None)
-    log = workdir / 'vllm.log'
-    with open(log, 'wb') as out:
-        process = subprocess.Popen(server_command(port, adapter_dir), stdout=out,
-                                   stderr=subprocess.STDOUT, env=env, cwd=workdir,
-                                   start_new_session=True)
-    url = f'http://127.0.0.1:{port}'
-    try:
-        wait_ready(url, process, log)
-    except BaseException:
-        stop_server(LlmServer(url, BASE_MODEL, str(adapter_dir), process))
-        raise
+    process, url = start_vllm(server_command(free_port(), adapter_dir), workdir)
     return LlmServer(url, BASE_MODEL, str(adapter_dir), process)
 
 
 def stop_server(server: LlmServer) -> None:
-    """Stop a server this module started (its whole process group)."""
-    process = server.process
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
+    """Stop a server this module started."""
+    stop_vllm(server.process)
