@@ -4,12 +4,16 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup test demo lint bench-deps bench-core bench-node chaos clean
+.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm chaos clean
 
 setup:
 	@scripts/setup.sh
 
-test: setup
+# The co-located LLM server's own venv and model (the LLM tests start a real vLLM from it).
+setup-vllm:
+	@scripts/setup-vllm.sh
+
+test: setup setup-vllm
 	@scripts/run-tests.sh $(PYTEST_ARGS)
 
 demo: setup
@@ -27,6 +31,9 @@ bench-core: bench-deps
 
 bench-node: setup
 	@scripts/with-env.sh python bench/bench_node.py $(BENCH_ARGS)
+
+bench-llm: setup setup-vllm
+	@scripts/with-env.sh python bench/bench_llm.py $(BENCH_ARGS)
 
 # Reliability harness (README "Reliability"); CHAOS_ARGS='--soak-minutes 1' for a short run.
 chaos: setup
