@@ -70,7 +70,8 @@ class MemoryConfig(BaseModel):
         json_schema_extra=READ_ONLY)
     store_optimize_threshold: int = Field(
         20000, ge=100, le=10_000_000,
-        description='Build the HNSW index after this many new points; exact search below.',
+        description='Build the HNSW index at start when more points than this are unindexed; '
+                    'exact search until then (the build stalls the whole process).',
         json_schema_extra=READ_ONLY)
     store_min_free_mb: int = Field(
         100, ge=0, le=1_000_000,

@@ -16,8 +16,9 @@
 `make chaos`: the reliability harness, every phase against real node processes.
 
 Hostile input (hypothesis), Qdrant server faults, a nearly full disk, SIGKILL at random points
-while writes stream in, and a bounded soak. Prints each phase's figures and writes
-bench/results/reliability.json; exits 1 if a write was lost or duplicated or a node crashed.
+while writes stream in, a bounded soak, and how long Edge's index build stalls a process. Prints
+each phase's figures and writes bench/results/reliability.json; exits 1 if a write was lost or
+duplicated or a node crashed.
 
     python bench/chaos/run.py [--writes 10000] [--kills 10] [--soak-minutes 10]
                               [--hostile-examples 300] [--out bench/results/reliability.json]
@@ -39,6 +40,7 @@ from common import Probe, ROOT
 from diskfull import run_disk_full
 from durability import run_kills
 from hostile import run_hostile
+from optimize_block import run_optimize_block
 from soak import run_soak
 
 
@@ -56,7 +58,8 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
                                                               log=log)),
                 ('disk_full', lambda: run_disk_full(workdir, log=log)),
                 ('kills', lambda: run_kills(probe, workdir, writes, kills, log=log)),
-                ('soak', lambda: run_soak(probe, workdir, soak_minutes, log=log))):
+                ('soak', lambda: run_soak(probe, workdir, soak_minutes, log=log)),
+                ('optimize_block', lambda: run_optimize_block(workdir))):
             log(f'{name} ...')
             started = time.monotonic()
             phases[name] = phase()
@@ -85,6 +88,8 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
         'recall_p95_ms_last_minute': soak['recall_p95_ms_last_minute'],
         'rss_mb_start': soak['rss_mb_start'], 'rss_mb_end': soak['rss_mb_end'],
         'soak_drops': soak['drops'], 'soak_queue_depth_max': soak['queue_depth_max'],
+        'optimize_stall_s_at_threshold':
+            phases['optimize_block']['longest_stall_of_other_threads_s'],
         'phase_seconds': timings, 'phases': phases,
     }
 

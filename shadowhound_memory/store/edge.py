@@ -20,8 +20,12 @@ path: ``collection.json`` (embedding model, dimension, schema version) beside ``
 WAL and segments). Every write goes through Edge's write-ahead log before the call returns, so an
 acknowledged write survives a kill -9 (the durability test kills a real writer to check it).
 Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW index,
-which the store does once ``optimize_threshold`` new points have arrived (exact search over a few
-thousand 384-d vectors takes well under a millisecond, so small stores never need it).
+which the store does when it is opened with more than ``optimize_threshold`` points unindexed
+(exact search over a few thousand 384-d vectors takes well under a millisecond, and 100k about
+15 ms). Not in the write that crosses the threshold: the build holds the GIL for its whole run
+(measured by `make chaos`: 20 s at 20k points on a busy 2-core machine, every other thread of the
+process stalled as long), so a mid-mission build would stop odometry, diagnostics and every
+service of the node; at start it only delays readiness.
 
 Edge writes its segments through memory maps. When the disk fills, a write into a mapped page
 that the file system cannot back kills the process with SIGBUS (measured on a full tmpfs: the
@@ -133,6 +137,12 @@ class EdgeStore(MemoryStore):
             shard_info = self._shard.info()
             self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
             self._info = info
+            if self._since_optimize > self.optimize_threshold:
+                try:
+                    self.optimize()
+                except StoreError as exc:
+                    # Search stays exact (correct, slower) until the next start has room.
+                    _LOG.warning('%s', exc)
 
     def _finish_swap(self) -> None:
         """Complete or undo a purge_deleted() swap that a crash cut short."""
@@ -203,13 +213,6 @@ class EdgeStore(MemoryStore):
             self._check_free_space('store new memories')
             self._update(edge.UpdateOperation.upsert_points(points))
             self._since_optimize += len(points)
-            if self._since_optimize > self.optimize_threshold:
-                try:
-                    self.optimize()
-                except StoreError as exc:
-                    # The points are in the WAL; an index build that failed only leaves search
-                    # exact, and the next upsert tries again.
-                    _LOG.warning('%s', exc)
 
     def free_bytes(self) -> int:
         """Return the free space on the disk holding the store."""

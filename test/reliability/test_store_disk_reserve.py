@@ -57,17 +57,38 @@ def test_below_the_reserve_upserts_are_refused_with_the_reason_and_stored_data_s
         store.close()
 
 
-def test_an_index_build_without_room_is_skipped_and_the_write_stays(tmp_path, monkeypatch):
-    store = EdgeStore(tmp_path / 'store', optimize_threshold=1, min_free_bytes=2**20)
+def test_an_index_build_without_room_leaves_search_exact_and_the_store_open(
+        tmp_path, monkeypatch):
+    store = EdgeStore(tmp_path / 'store', min_free_bytes=0)
     store.open_collection(INFO)
-    # Room for the write, none left for the index build it triggers.
+    store.upsert([record(1), record(2)], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    store.close()
+    reopened = EdgeStore(tmp_path / 'store', optimize_threshold=1, min_free_bytes=2**20)
+    # Room to open, none left for the index build the two unindexed points call for.
     answers = iter([2**30, 0])
-    monkeypatch.setattr(store, 'free_bytes', lambda: next(answers))
+    monkeypatch.setattr(reopened, 'free_bytes', lambda: next(answers))
+    reopened.open_collection(INFO)
     try:
-        store.upsert([record(1), record(2)], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-        assert store.count() == 2
+        assert reopened.count() == 2
+        assert reopened.health()['indexed_points'] == '0'
     finally:
-        store.close()
+        reopened.close()
+
+
+def test_the_index_is_built_at_open_not_by_the_write_that_crosses_the_threshold(
+        tmp_path, monkeypatch):
+    # The build holds the GIL for seconds: inside a write it would stall the whole node.
+    built = []
+    monkeypatch.setattr(EdgeStore, 'optimize', lambda self: built.append(self.path))
+    store = EdgeStore(tmp_path / 'store', optimize_threshold=1, min_free_bytes=0)
+    store.open_collection(INFO)
+    store.upsert([record(1), record(2)], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert built == []
+    store.close()
+    reopened = EdgeStore(tmp_path / 'store', optimize_threshold=1, min_free_bytes=0)
+    reopened.open_collection(INFO)
+    reopened.close()
+    assert built == [reopened.path]
 
 
 def test_a_full_outbox_refuses_the_write_and_leaves_no_torn_line(tmp_path):
