@@ -211,7 +211,8 @@ def run_soak(probe: Probe, workdir: pathlib.Path, minutes: float,
                             'dropped': watch.number('ingest_dropped'),
                             'written': watch.number('ingest_written'),
                             'received': watch.number('ingest_received'),
-                            'store_size': watch.number('store_size')})
+                            'store_size': watch.number('store_size'),
+                            'load_avg': os.getloadavg()[0]})
             last = samples[-1]
             if int(last['t']) // 60 != int(last['t'] - SAMPLE_PERIOD_S) // 60:
                 log(f'  soak {last["t"] / 60:.1f}/{minutes:g} min: RSS {last["rss_mb"]:.0f} MB, '
@@ -258,6 +259,9 @@ def summarize(minutes: float, samples: list[dict[str, float]], results: dict[str
             'node_recall_p50_ms': round(percentile(inside, 0.5), 1),
             'rss_mb': round(max((s['rss_mb'] for s in minute_samples), default=0.0), 1),
             'queue_depth_max': max(depths, default=0.0),
+            # Other tenants of the machine show here: the node shares its cores with them.
+            'machine_load_avg': round(max((s['load_avg'] for s in minute_samples),
+                                          default=0.0), 1),
             'store_size': max((s['store_size'] for s in minute_samples
                                if not math.isnan(s['store_size'])), default=0.0)})
     first, last = per_minute[0], per_minute[-1]
