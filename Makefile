@@ -36,7 +36,7 @@ bench-llm: setup setup-vllm
 	@scripts/with-env.sh python bench/bench_llm.py $(BENCH_ARGS)
 
 # Reliability harness (README "Reliability"); CHAOS_ARGS='--soak-minutes 1' for a short run.
-chaos: setup
+chaos: setup setup-vllm
 	@scripts/with-env.sh sh -c 'PYTHONPATH="$$PWD/bench/chaos:$$PYTHONPATH" exec nice \
 	  python bench/chaos/run.py "$$@"' chaos $(CHAOS_ARGS)
 

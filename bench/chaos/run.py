@@ -15,10 +15,11 @@
 """
 `make chaos`: the reliability harness, every phase against real node processes.
 
-Hostile input (hypothesis), Qdrant server faults, a nearly full disk, SIGKILL at random points
-while writes stream in, a bounded soak, and how long Edge's index build stalls a process. Prints
-each phase's figures and writes bench/results/reliability.json; exits 1 if a write was lost or
-duplicated or a node crashed.
+Hostile input (hypothesis), Qdrant server faults, LLM server faults (a real vLLM killed
+and restarted, an adapter unloaded), a nearly full disk, SIGKILL at random points while writes
+stream in, a bounded soak, and how long Edge's index build stalls a process. Prints each phase's
+figures and writes bench/results/reliability.json; exits 1 if a write was lost or duplicated or
+a node crashed.
 
     python bench/chaos/run.py [--writes 10000] [--kills 10] [--soak-minutes 10]
                               [--hostile-examples 300] [--out bench/results/reliability.json]
@@ -40,6 +41,7 @@ from common import Probe, ROOT
 from diskfull import run_disk_full
 from durability import run_kills
 from hostile import run_hostile
+from llm_faults import run_llm_faults
 from optimize_block import run_optimize_block
 from soak import run_soak
 
@@ -56,6 +58,7 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
                 ('hostile', lambda: run_hostile(probe, workdir, hostile_examples, log=log)),
                 ('backend_faults', lambda: run_backend_faults(probe, workdir, backend_writes,
                                                               log=log)),
+                ('llm_faults', lambda: run_llm_faults(probe, workdir, log=log)),
                 ('disk_full', lambda: run_disk_full(workdir, log=log)),
                 ('kills', lambda: run_kills(probe, workdir, writes, kills, log=log)),
                 ('soak', lambda: run_soak(probe, workdir, soak_minutes, log=log)),
@@ -67,7 +70,7 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
             log(f'{name}: {json.dumps(_headline(phases[name]))} ({timings[name]} s)')
     finally:
         probe.close()
-    durable = [phases['kills'], phases['backend_faults']]
+    durable = [phases['kills'], phases['backend_faults'], phases['llm_faults']]
     disk = phases['disk_full']
     soak = phases['soak']
     return {

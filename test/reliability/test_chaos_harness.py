@@ -26,6 +26,7 @@ from backend import run_backend_faults
 from diskfull import run_disk_full, unshare_works
 from durability import run_kills
 from hostile import run_hostile
+from llm_faults import run_llm_faults
 import pytest
 from soak import run_soak
 
@@ -90,3 +91,19 @@ def test_a_one_minute_soak_serves_every_load_without_crash_or_drop(probe, tmp_pa
     assert figures['recalls_answered'] > 0 and figures['recall_failures'] == 0
     assert figures['drops'] == 0 and figures['observations_failed'] == 0
     assert figures['observations_written'] == figures['observations_received'] > 0
+
+
+def test_llm_server_faults_keep_writes_and_answers_flowing_with_their_reasons(probe, tmp_path):
+    figures = run_llm_faults(probe, tmp_path, writes_per_stage=2)
+    show('llm_faults', figures)
+    stages = figures['stages']
+    assert stages['healthy']['write_routes'] == {'adapter': 2}
+    assert stages['writing adapter unloaded']['write_routes'] == {'base': 2}
+    assert stages['vLLM killed']['write_routes'] == {'deterministic': 2}
+    assert 'retrieval-only' in stages['vLLM killed']['recall']
+    assert all(stage['recall'].startswith('success=True') for stage in stages.values())
+    assert stages['vLLM restarted without adapters']['write_routes'] == {'adapter': 2}
+    assert figures['adapter_route_back_after_restart_s'] >= 0
+    assert figures['refused_writes'] == {}
+    assert (figures['lost_writes'], figures['duplicate_writes']) == (0, 0)
+    assert figures['node_crashes'] == 0 and figures['exit_code_after_sigint'] == 0
