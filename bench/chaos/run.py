@@ -23,6 +23,7 @@ a node crashed.
 
     python bench/chaos/run.py [--writes 10000] [--kills 10] [--soak-minutes 10]
                               [--hostile-examples 300] [--out bench/results/reliability.json]
+                              [--only llm_faults,...]  # rerun some phases, keep the others
 """
 
 import argparse
@@ -48,10 +49,17 @@ from soak import run_soak
 
 def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
             hostile_examples: int, backend_writes: int = 20,
-            log: Any = print) -> dict[str, Any]:
-    """Run every phase; return the results document."""
+            log: Any = print, only: set[str] | None = None,
+            previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """
+    Run every phase (or those in ``only``); return the results document.
+
+    Phases not run are taken from ``previous`` (an earlier results file), and ``phase_runs``
+    says which commit and date each phase's figures come from.
+    """
     phases: dict[str, Any] = {}
     timings: dict[str, float] = {}
+    runs: dict[str, Any] = {}
     probe = Probe('chaos_probe')
     try:
         for name, phase in (
@@ -63,6 +71,15 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
                 ('kills', lambda: run_kills(probe, workdir, writes, kills, log=log)),
                 ('soak', lambda: run_soak(probe, workdir, soak_minutes, log=log)),
                 ('optimize_block', lambda: run_optimize_block(workdir))):
+            if only is not None and name not in only:
+                if previous is None or name not in previous['phases']:
+                    raise RuntimeError(f'no earlier figures of phase {name} to keep')
+                phases[name] = previous['phases'][name]
+                timings[name] = previous['phase_seconds'][name]
+                runs[name] = previous.get('phase_runs', {}).get(
+                    name, {'commit': previous['commit'], 'date': previous['date']})
+                continue
+            runs[name] = {'commit': _commit(), 'date': _now()}
             log(f'{name} ...')
             started = time.monotonic()
             phases[name] = phase()
@@ -75,8 +92,7 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
     soak = phases['soak']
     return {
         'benchmark': 'reliability',
-        'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-        'commit': _commit(), 'machine': {'cpus': os.cpu_count()},
+        'date': _now(), 'commit': _commit(), 'machine': {'cpus': os.cpu_count()},
         'acked_writes': sum(p['acked_writes'] for p in durable) + disk.get('acked_writes', 0),
         'lost_writes': sum(p['lost_writes'] for p in durable)
         + disk.get('lost_or_damaged_writes', 0),
@@ -93,8 +109,12 @@ def run_all(workdir: pathlib.Path, writes: int, kills: int, soak_minutes: float,
         'soak_drops': soak['drops'], 'soak_queue_depth_max': soak['queue_depth_max'],
         'optimize_stall_s_at_threshold':
             phases['optimize_block']['longest_stall_of_other_threads_s'],
-        'phase_seconds': timings, 'phases': phases,
+        'phase_seconds': timings, 'phase_runs': runs, 'phases': phases,
     }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
 
 
 def _headline(figures: dict[str, Any]) -> dict[str, Any]:
@@ -123,11 +143,16 @@ def main() -> int:
     parser.add_argument('--hostile-examples', type=int, default=300,
                         help='hypothesis cases per target (7 targets)')
     parser.add_argument('--out', default=str(ROOT / 'bench' / 'results' / 'reliability.json'))
+    parser.add_argument('--only', default='', help='comma-separated phases to run again; the '
+                        'others keep their figures from --out')
     args = parser.parse_args()
+    out = pathlib.Path(args.out)
+    only = {name for name in args.only.split(',') if name} or None
+    previous = json.loads(out.read_text()) if only and out.exists() else None
     with tempfile.TemporaryDirectory(prefix='chaos-') as folder:
         results = run_all(pathlib.Path(folder), args.writes, args.kills, args.soak_minutes,
-                          args.hostile_examples, log=lambda line: print(line, flush=True))
-    out = pathlib.Path(args.out)
+                          args.hostile_examples, log=lambda line: print(line, flush=True),
+                          only=only, previous=previous)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + '\n')
     print(json.dumps(_headline(results), indent=2))
