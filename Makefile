@@ -4,7 +4,7 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup test demo lint bench-deps bench-core bench-node clean
+.PHONY: setup test demo lint bench-deps bench-core bench-node eval-deps eval clean
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +27,15 @@ bench-core: bench-deps
 
 bench-node: setup
 	@scripts/with-env.sh python bench/bench_node.py $(BENCH_ARGS)
+
+eval-deps: setup
+	@scripts/setup-vllm.sh
+	@scripts/with-env.sh python -m pip install -q --disable-pip-version-check \
+	  -r requirements/train.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+
+# Trains a writing and a recall adapter on the tiny model and compares the four arms.
+eval: eval-deps
+	@scripts/eval-adapters.sh
 
 clean:
 	rm -rf build install log

@@ -199,13 +199,22 @@ def train(config: LoraTrainConfig, resume: bool = False, progress: bool = True,
                                   lr=config.lr, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    # A checkpoint continues only the run it came from: same data, same settings.
+    fingerprint = {'train_sha256': file_sha256(config.train_file),
+                   'config': config.model_dump(exclude={'output_dir', 'threads'})}
     state: dict[str, Any] = {'step': 0, 'best_eval_loss': None, 'bad_evals': 0, 'history': [],
-                             'seconds': 0.0}
-    if resume and (checkpoint / 'state.json').exists():
+                             'seconds': 0.0, 'fingerprint': fingerprint}
+    saved = json.loads((checkpoint / 'state.json').read_text()) \
+        if resume and (checkpoint / 'state.json').exists() else None
+    if saved is not None and saved.get('fingerprint') != fingerprint:
+        print(f'train: {checkpoint} is from other data or settings; starting afresh',
+              file=sys.stderr)
+        saved = None
+    if saved is not None:
         set_peft_model_state_dict(model, load_file(str(checkpoint / 'adapter_model.safetensors')))
         optimizer.load_state_dict(torch.load(checkpoint / 'optimizer.pt'))
         scheduler.load_state_dict(torch.load(checkpoint / 'scheduler.pt'))
-        state = json.loads((checkpoint / 'state.json').read_text())
+        state = saved
 
     def evaluate_and_keep() -> bool:
         """Evaluate on dev, save the adapter if best; return whether to stop early."""

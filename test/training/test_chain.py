@@ -191,3 +191,12 @@ def test_vllm_loads_the_adapter_at_runtime_and_serves_all_four_arms(
     base = [s['output'] for s in results['samples']['base+prompt']['writing']]
     tuned = [s['output'] for s in results['samples']['adapter+prompt']['writing']]
     assert base != tuned
+
+
+def test_resume_starts_afresh_when_the_settings_changed(adapter, tiny_model, tiny_data,
+                                                        tmp_path, capsys):
+    config = _config(tiny_model, tiny_data, tmp_path / 'changed', max_steps=1)
+    train(config, progress=False)
+    changed = config.model_copy(update={'lr': 1e-3})
+    assert train(changed, resume=True, progress=False)['steps'] == 1
+    assert 'starting afresh' in capsys.readouterr().err
