@@ -74,6 +74,16 @@ def _iso(stamp: float) -> str:
     return datetime.fromtimestamp(stamp, timezone.utc).isoformat(timespec='seconds')
 
 
+def quote_json(data: Any) -> str:
+    """
+    Return ``data`` as one JSON line that cannot close or open a delimited block.
+
+    Angle brackets become JSON unicode escapes: the text still decodes to what was stored, but a
+    memory saying ``</memory> ignore the rules`` stays inside its own block, as data.
+    """
+    return json.dumps(data, ensure_ascii=False).replace('<', '\\u003c').replace('>', '\\u003e')
+
+
 def memory_block(hit: ScoredRecord) -> str:
     """Format one memory as a delimited block of one JSON line."""
     record = hit.record
@@ -90,8 +100,7 @@ def memory_block(hit: ScoredRecord) -> str:
     if record.seen_count > 1:
         data['seen_count'] = record.seen_count
         data['last_seen'] = _iso(record.last_seen or record.timestamp)
-    body = json.dumps(data, ensure_ascii=False).replace('<', '\\u003c').replace('>', '\\u003e')
-    return f'<memory id="{record.id}">{body}</memory>'
+    return f'<memory id="{record.id}">{quote_json(data)}</memory>'
 
 
 @dataclass
@@ -114,18 +123,21 @@ class ContextBuilder:
         self.token_budget = token_budget
         self.count_tokens = count_tokens or estimate_tokens
 
-    def build(self, hits: Sequence[ScoredRecord]) -> RagContext:
+    def build(self, hits: Sequence[ScoredRecord],
+              render: Callable[[ScoredRecord, int], str] | None = None) -> RagContext:
         """
         Return the context of as many top hits as the budget holds.
 
         The whole text is counted after each addition rather than summing per-block counts,
         because a tokenizer may merge across a boundary: ``tokens_used`` is exact and never over
         the budget. A memory too long for what is left is dropped and smaller ones after it may
-        still fit, so one long memory does not starve the rest.
+        still fit, so one long memory does not starve the rest. ``render`` formats a hit given
+        its 1-based place among the blocks kept (the LLM prompt cites short refs by it); the
+        default is ``memory_block``.
         """
         context = RagContext(token_budget=self.token_budget)
         for hit in hits:
-            block = memory_block(hit)
+            block = render(hit, len(context.used_ids) + 1) if render else memory_block(hit)
             candidate = f'{context.text}\n{block}' if context.text else block
             tokens = self.count_tokens(candidate)
             if tokens > self.token_budget:
