@@ -25,13 +25,14 @@ import argparse
 import json
 import os
 import pathlib
-import re
 import sys
 
-from shadowhound_memory.errors import InvalidRequestError
+import httpx
+
+from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.llm.client import base_url, check_name
 from shadowhound_memory.training.server import serve_flags
 
-NAME_PATTERN = r'^[a-z][a-z0-9_\-]{0,47}$'
 DEFAULT_ADAPTER_ROOT = '~/.ros/shadowhound_memory/adapters'
 ADAPTER_FILES = ('adapter_config.json', 'adapter_model.safetensors')
 
@@ -45,9 +46,7 @@ def adapter_root() -> pathlib.Path:
 def check_adapter(name: str, path: str | pathlib.Path, root: str | pathlib.Path,
                   max_lora_rank: int = 16) -> pathlib.Path:
     """Return the adapter's resolved folder, or raise InvalidRequestError saying which rule."""
-    if not re.match(NAME_PATTERN, name):
-        raise InvalidRequestError(f'adapter name {name!r} must match {NAME_PATTERN} (lowercase '
-                                  'letters, digits, _ and -, starting with a letter)')
+    check_name(name)
     allowed = pathlib.Path(root).resolve()
     folder = pathlib.Path(path).resolve()
     # Resolved first, so '..' and symlinks cannot lead out of the allowlisted directory.
@@ -67,11 +66,28 @@ def check_adapter(name: str, path: str | pathlib.Path, root: str | pathlib.Path,
 
 
 def register(server: str, name: str, path: str | pathlib.Path,
-             root: str | pathlib.Path | None = None, max_lora_rank: int = 16) -> pathlib.Path:
-    """Check the adapter and load it into a running vLLM under name."""
-    from shadowhound_memory.llm.client import LlmClient
+             root: str | pathlib.Path | None = None, max_lora_rank: int = 16,
+             timeout_s: float = 120.0) -> pathlib.Path:
+    """
+    Check the adapter and load it into a running vLLM under name.
+
+    Posted here rather than through LlmClient.load_adapter: vLLM answers this route with plain
+    text ("Success: LoRA adapter ... added"), not JSON, and the status code is what counts.
+    """
     folder = check_adapter(name, path, root or adapter_root(), max_lora_rank)
-    LlmClient(server).load_adapter(name, str(folder))
+    url = base_url(server) + '/v1/load_lora_adapter'
+    try:
+        response = httpx.post(url, json={'lora_name': name, 'lora_path': str(folder)},
+                              timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        raise BackendUnavailableError(f'{url} did not answer ({exc}); is vLLM running with '
+                                      'VLLM_ALLOW_RUNTIME_LORA_UPDATING=True?') from exc
+    if response.status_code == 404 and 'lora_path' not in response.text:
+        raise BackendUnavailableError(f'{url}: no such route; start vLLM with '
+                                      'VLLM_ALLOW_RUNTIME_LORA_UPDATING=True')
+    if response.status_code != 200:
+        raise InvalidRequestError(f'vLLM refused adapter {name!r} (HTTP '
+                                  f'{response.status_code}): {response.text[:300]}')
     return folder
 
 
@@ -116,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                   ' '.join(f"'{f}'" if '{' in f else f for f in flags))
             print()
             print(routing_entries({args.task: args.name}))
-    except InvalidRequestError as exc:
+    except (InvalidRequestError, BackendUnavailableError) as exc:
         print(f'deploy: {exc}', file=sys.stderr)
         return 2
     return 0

@@ -41,9 +41,10 @@ import tempfile
 from typing import Any, Protocol
 
 from shadowhound_memory.config import MemoryConfig
-from shadowhound_memory.llm.prompts import (answer_json_schema, draft_json_schema,
+from shadowhound_memory.errors import SchemaError
+from shadowhound_memory.llm.prompts import (answer_json_schema, draft_json_schema, memory_doc,
                                             recall_messages, record_from_draft,
-                                            writing_messages)
+                                            response_format, writing_messages)
 from shadowhound_memory.memory.factory import build_memory_service, make_embedder
 from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.memory.writer import MissionContext, Observation
@@ -51,7 +52,6 @@ from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.training import metrics
 from shadowhound_memory.training.formats import Answer, Draft, HeldOutMission, read_jsonl
-from shadowhound_memory.training.generate import doc_of
 
 ARMS = ('base+prompt', 'base+schema', 'adapter+prompt', 'adapter+schema')
 K = 5
@@ -93,12 +93,10 @@ class ServerGenerator:
     def generate(self, task: str, adapter: bool, messages: list[dict[str, str]],
                  max_tokens: int, schema: dict[str, Any] | None) -> Reply:
         """Send one chat request; the schema, if any, goes as response_format json_schema."""
-        response_format = None if schema is None else {
-            'type': 'json_schema', 'json_schema': {'name': task, 'schema': schema,
-                                                   'strict': True}}
         model = self.adapter_names[task] if adapter else self.base_name
         return self.client.chat(model, messages, max_tokens=max_tokens, temperature=0.0,
-                                response_format=response_format)
+                                response_format=None if schema is None else
+                                response_format(task, schema))
 
 
 class LocalReply:
@@ -248,14 +246,18 @@ class Evaluation:
             records = {}
             for i, reply in zip(kept, replies):
                 draft, status = metrics.parse_json_output(reply.text, reply.finish_reason, Draft)
+                if draft is not None:
+                    try:
+                        records[i] = record_from_draft(
+                            draft.model_dump(), *node_inputs(mission.observations[i],
+                                                             mission.mission_id))
+                    except SchemaError:
+                        draft, status = None, 'schema'
                 statuses.append(status)
                 scores.append(metrics.field_scores(draft, mission.gold_drafts[i]))
                 prompt_tokens.append(reply.prompt_tokens)
                 if draft is not None:
                     tokens.append(reply.completion_tokens)
-                    records[i] = record_from_draft(
-                        draft.model_dump(), *node_inputs(mission.observations[i],
-                                                         mission.mission_id))
                 if len(samples) < 3:
                     samples.append({'input': mission.observations[i].input,
                                     'output': reply.text, 'status': status})
@@ -282,7 +284,7 @@ class Evaluation:
             return {}
         requests, all_docs = [], []
         for question, hits, _ in gold_hits:
-            docs = [doc_of(h.record, f'm{n + 1}') for n, h in enumerate(hits)]
+            docs = [memory_doc(h, n + 1) for n, h in enumerate(hits)]
             all_docs.append(docs)
             requests.append(('recall', adapter, recall_messages(question, docs,
                                                                 few_shot=not adapter),

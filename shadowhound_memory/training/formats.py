@@ -79,6 +79,14 @@ class Doc(BaseModel):
     event: str = Field(pattern=EVENT_PATTERN)
     tags: list[str]
     text: str = Field(min_length=1)
+    seen_count: int | None = Field(None, ge=1)
+
+    def prompt_dict(self) -> dict[str, Any]:
+        """Return the doc as recall_messages takes it (seen_count only when merged)."""
+        data = self.model_dump()
+        if data['seen_count'] is None:
+            del data['seen_count']
+        return data
 
 
 class Answer(BaseModel):

@@ -24,7 +24,6 @@ mission is in two splits. The same seed gives byte-identical files.
 
 import argparse
 from collections.abc import Iterator
-import datetime
 import json
 import pathlib
 import random
@@ -32,17 +31,18 @@ import sys
 from typing import Any
 import uuid
 
-from shadowhound_memory.llm.prompts import record_from_draft, writing_input
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.llm.prompts import memory_doc, NO_ANSWER, record_from_draft, \
+    writing_input
 from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
+from shadowhound_memory.store.base import ScoredRecord
 from shadowhound_memory.synthetic.world import gold_questions, make_mission, Mission, \
     SyntheticObservation
 from shadowhound_memory.training.formats import (Answer, Doc, Draft, GoldObservation,
                                                  GoldQuestion, HeldOutMission, RecallPair,
                                                  write_jsonl, WritingPair)
 
-# 2026-01-05 00:00 UTC: missions start on whole days, one day apart, so times read naturally.
+# 2026-01-05 00:00 UTC; missions start on a day after it, in working hours.
 EPOCH = 1_767_571_200.0
 DOCS_PER_QUESTION = 5
 MAX_CITED = 3
@@ -73,30 +73,21 @@ def node_inputs(mission: Mission, obs: SyntheticObservation
     return observation, pose, MissionContext(mission.mission_id, room=obs.room)
 
 
-def doc_of(record: MemoryRecord, ref: str) -> dict[str, Any]:
-    """Return a memory as the recall prompt shows it (short ref, ISO time, rounded pose)."""
-    when = datetime.datetime.fromtimestamp(record.timestamp, datetime.timezone.utc)
-    pose = None if record.pose is None else {
-        'x': round(record.pose.x, 2), 'y': round(record.pose.y, 2),
-        'yaw': round(record.pose.yaw, 2)}
-    return {'ref': ref, 'time': when.isoformat(timespec='seconds'), 'pose': pose,
-            'event': record.event, 'tags': list(record.tags), 'text': record.text}
+def gold_answer(question: str, relevant: list[dict[str, Any]]) -> Answer:
+    """
+    Return the grounded answer: each relevant memory restated with where and when, cited.
 
-
-def _sightings(docs: list[dict[str, Any]]) -> str:
+    The shape the recall prompt asks for (what, where (x, y), when), so the adapter learns the
+    node's instructions, not a style of its own.
+    """
+    if not relevant:
+        return Answer(answer=NO_ANSWER, citations=[])
     parts = []
-    for doc in docs:
+    for doc in relevant:
         where = '' if doc['pose'] is None else \
             f" at ({doc['pose']['x']:.1f}, {doc['pose']['y']:.1f})"
-        parts.append(f"{doc['text'].rstrip('.')}{where} [{doc['ref']}]")
-    return '; '.join(parts)
-
-
-def gold_answer(question: str, relevant: list[dict[str, Any]]) -> Answer:
-    """Return the grounded answer: each relevant memory restated with its place and its ref."""
-    if not relevant:
-        return Answer(answer='No memory answers that.', citations=[])
-    return Answer(answer=_sightings(relevant) + '.', citations=[d['ref'] for d in relevant])
+        parts.append(f"{doc['text'].rstrip('.')}{where} at {doc['time'][11:16]}")
+    return Answer(answer='; '.join(parts) + '.', citations=[d['ref'] for d in relevant])
 
 
 class MissionData:
@@ -139,7 +130,8 @@ class MissionData:
             chosen = relevant + rng.sample(others, min(len(others),
                                                        DOCS_PER_QUESTION - len(relevant)))
             rng.shuffle(chosen)
-            docs = [doc_of(self.records[i], f'm{n + 1}') for n, i in enumerate(chosen)]
+            docs = [memory_doc(ScoredRecord(self.records[i], 1.0), n + 1)
+                    for n, i in enumerate(chosen)]
             cited = [d for d, i in zip(docs, chosen) if i in relevant]
             pairs.append(RecallPair(task='recall', mission_id=self.mission.mission_id,
                                     question=q.question, docs=[Doc(**d) for d in docs],
@@ -165,7 +157,8 @@ def _missions(rng: random.Random, split: str, seed: int) -> Iterator['MissionDat
     number = 0
     while True:
         mission = make_mission(seed=rng.randrange(2 ** 31), mission_id=f'{split}-{seed}-{number}',
-                               start_time=EPOCH + 86_400.0 * rng.randrange(3650),
+                               start_time=EPOCH + 86_400.0 * rng.randrange(3650)
+                               + 60.0 * rng.randrange(8 * 60, 18 * 60),
                                n_rooms=rng.randint(3, 5),
                                pose_noise_m=round(rng.uniform(0.0, 0.3), 2))
         number += 1

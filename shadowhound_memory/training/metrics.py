@@ -25,13 +25,13 @@ tell a paraphrase from a contradiction that reuses the same words.
 """
 
 from collections.abc import Iterable, Sequence
-import json
 import re
 from typing import Any
 
 from pydantic import ValidationError
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.errors import InvalidRequestError, SchemaError
+from shadowhound_memory.llm.prompts import parse_json_object
 from shadowhound_memory.training.formats import Answer, Draft
 
 SUPPORT_THRESHOLD = 0.5
@@ -52,10 +52,15 @@ def content_words(text: str) -> set[str]:
 
 def parse_json_output(text: str, finish_reason: str, model: type[Draft] | type[Answer]
                       ) -> tuple[Any, str]:
-    """Return (parsed model or None, status): ok, truncated, not_json or schema."""
+    """
+    Return (parsed model or None, status): ok, truncated, not_json or schema.
+
+    Parsed as the node parses replies (text or code fences around one object are tolerated), so
+    validity here is validity on the robot.
+    """
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = parse_json_object(text)
+    except SchemaError:
         return None, 'truncated' if finish_reason == 'length' else 'not_json'
     try:
         return model.model_validate(data), 'ok'

@@ -51,7 +51,8 @@ def pair_messages(pair: WritingPair | RecallPair, few_shot: bool = False
     """Return the chat messages the node sends for this pair's input."""
     if isinstance(pair, WritingPair):
         return writing_messages(pair.input, few_shot=few_shot)
-    return recall_messages(pair.question, [d.model_dump() for d in pair.docs], few_shot=few_shot)
+    return recall_messages(pair.question, [d.prompt_dict() for d in pair.docs],
+                           few_shot=few_shot)
 
 
 def pair_target(pair: WritingPair | RecallPair) -> str:

@@ -25,6 +25,7 @@ import json
 import shutil
 
 import pytest
+from shadowhound_memory.errors import InvalidRequestError
 from shadowhound_memory.training import deploy, validate
 from shadowhound_memory.training.config import LoraTrainConfig
 from shadowhound_memory.training.evaluate import Evaluation, LocalGenerator, ServerGenerator
@@ -40,7 +41,7 @@ def _config(tiny_model, data, out, **changes):
                 'train_file': str(data / 'writing_train.jsonl'),
                 'dev_file': str(data / 'writing_dev.jsonl'), 'output_dir': str(out), 'r': 8,
                 'alpha': 16, 'lr': 5e-3, 'effective_batch': 4, 'micro_batch': 4,
-                'max_steps': 3, 'max_seq_len': 256, 'eval_every': 2, 'max_dev_pairs': 4,
+                'max_steps': 3, 'max_seq_len': 320, 'eval_every': 2, 'max_dev_pairs': 4,
                 'save_every': 1}
     settings.update(changes)
     return LoraTrainConfig(**settings)
@@ -95,6 +96,7 @@ def test_training_saves_an_adapter_peft_and_vllm_read_with_its_card(adapter, tin
     assert card['data']['train_sha256'] == file_sha256(tiny_data / 'writing_train.jsonl')
     assert card['hyperparameters']['lr'] == 5e-3 and card['date']
     assert metrics['steps'] == 3 and card['metrics']['steps'] == 3
+    assert metrics['dropped_too_long'] == 0
     assert card['metrics']['best_eval_loss'] == min(
         h['eval_loss'] for h in metrics['history'] if 'eval_loss' in h)
 
@@ -178,8 +180,10 @@ def test_vllm_loads_the_adapter_at_runtime_and_serves_all_four_arms(
     root = tmp_path / 'adapters'
     shutil.copytree(adapter[0], root / 'writer', ignore=shutil.ignore_patterns('checkpoint'))
     deploy.register(lora_vllm.base_url, 'writer', root / 'writer', root)
+    with pytest.raises(InvalidRequestError, match='HTTP 400'):
+        deploy.register(lora_vllm.base_url, 'writer', root / 'writer', root)
     client = LlmClient(lora_vllm.base_url)
-    assert 'writer' in client.probe()
+    assert 'writer' in client.probe().adapters
     missions = read_jsonl(tiny_data / 'missions_test.jsonl', HeldOutMission)
     generator = ServerGenerator(lora_vllm.base_url, lora_vllm.model,
                                 {'writing': 'writer', 'recall': 'writer'})
