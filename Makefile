@@ -4,12 +4,17 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup test demo lint bench-deps bench-core bench-node eval-deps eval clean
+.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm eval-deps eval \
+  clean
 
 setup:
 	@scripts/setup.sh
 
-test: setup
+# The co-located LLM server's own venv and model (the LLM tests start a real vLLM from it).
+setup-vllm:
+	@scripts/setup-vllm.sh
+
+test: setup setup-vllm
 	@scripts/run-tests.sh $(PYTEST_ARGS)
 
 demo: setup
@@ -28,8 +33,10 @@ bench-core: bench-deps
 bench-node: setup
 	@scripts/with-env.sh python bench/bench_node.py $(BENCH_ARGS)
 
-eval-deps: setup
-	@scripts/setup-vllm.sh
+bench-llm: setup setup-vllm
+	@scripts/with-env.sh python bench/bench_llm.py $(BENCH_ARGS)
+
+eval-deps: setup setup-vllm
 	@scripts/with-env.sh python -m pip install -q --disable-pip-version-check \
 	  -r requirements/train.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 

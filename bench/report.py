@@ -15,7 +15,7 @@
 """
 Print the benchmark results as the Markdown tables the README shows.
 
-    python bench/report.py   # reads bench/results/core.json and node.json
+    python bench/report.py   # reads bench/results/core.json, node.json and llm.json
 """
 
 import json
@@ -62,9 +62,28 @@ def node_table(node: dict) -> str:
     return '\n'.join(lines)
 
 
+def llm_table(llm: dict) -> str:
+    """Return the bench-llm table: the four writing arms and base-vs-adapter speed."""
+    lines = ['| arm | JSON validity | tokens per memory | latency p50 ms | tokens/s |',
+             '| --- | ---: | ---: | ---: | ---: |']
+    for arm, figures in llm['arms'].items():
+        lines.append(f"| {arm} | {figures['json_validity']:.2f} | "
+                     f"{figures['tokens_per_memory']:.1f} | {figures['latency_p50_ms']:,.0f} | "
+                     f"{figures['tokens_per_s']:.1f} |")
+    lines.append('')
+    lines.append(f"{llm['observations']} observations per arm, one request at a time. Base model "
+                 f"{llm['base']['tokens_per_s']:.1f} tokens/s (p50 "
+                 f"{llm['base']['latency_p50_ms']:,.0f} ms), through the adapter "
+                 f"{llm['adapter_route']['tokens_per_s']:.1f} tokens/s (p50 "
+                 f"{llm['adapter_route']['latency_p50_ms']:,.0f} ms): ratio_adapter_vs_base "
+                 f"{llm['ratio_adapter_vs_base']:.2f}. Adapter: {llm['adapter']['kind']}.")
+    return '\n'.join(lines)
+
+
 def main() -> int:
-    """Print both tables."""
-    for name, render in (('core.json', core_table), ('node.json', node_table)):
+    """Print the tables of every results file present."""
+    for name, render in (('core.json', core_table), ('node.json', node_table),
+                         ('llm.json', llm_table)):
         path = RESULTS / name
         if path.exists():
             print(render(json.loads(path.read_text())))

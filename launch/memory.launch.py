@@ -17,16 +17,18 @@ Launch the memory node, and optionally a co-located vLLM server for memory writi
 
     ros2 launch shadowhound_memory memory.launch.py
     ros2 launch shadowhound_memory memory.launch.py memory_backend:=skip namespace:=robot1
+    ros2 launch shadowhound_memory memory.launch.py vllm_url:=http://127.0.0.1:8000 writer:=llm
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, ExecuteProcess, SetEnvironmentVariable
+from launch.actions import DeclareLaunchArgument, ExecuteProcess
 from launch.conditions import IfCondition
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -54,26 +56,39 @@ def generate_launch_description() -> LaunchDescription:
             'log_level', default_value='info',
             description='Logging level: debug, info, warn, error or fatal.'),
         DeclareLaunchArgument(
-            'vllm_url', default_value='http://127.0.0.1:8000',
-            description='Base URL of the OpenAI-compatible vLLM server used for generation.'),
+            'vllm_url', default_value='',
+            description='Base URL of the OpenAI-compatible generation server (parameter '
+                        'llm_url), e.g. http://127.0.0.1:8000; empty: no LLM (deterministic '
+                        'writer, retrieval-only recall).'),
+        DeclareLaunchArgument(
+            'writer', default_value='deterministic',
+            description='deterministic, or llm: records written through the writing route.'),
         DeclareLaunchArgument(
             'start_vllm', default_value='false',
-            description='true also starts a co-located vLLM server (vllm_model, vllm_args) with '
-                        'the LoRA adapters configured in vllm_args.'),
+            description='true also starts a co-located vLLM server (vllm_model, vllm_args) on '
+                        'vllm_port; set vllm_url to http://127.0.0.1:<vllm_port> to use it.'),
+        DeclareLaunchArgument(
+            'vllm_python', default_value='python3',
+            description='Python of the venv vLLM is installed in (its pins differ from ours).'),
+        DeclareLaunchArgument(
+            'vllm_port', default_value='8000', description='Port of the started vLLM.'),
         DeclareLaunchArgument(
             'vllm_model', default_value='',
             description='Model folder served by vLLM when start_vllm is true.'),
         DeclareLaunchArgument(
             'vllm_args', default_value='--enable-lora --max-lora-rank 16 --max-loras 4',
-            description='Extra vllm serve flags, e.g. --lora-modules memory-writing=DIR.'),
+            description='Extra vllm serve flags, e.g. --lora-modules memory-writing=DIR '
+                        'recall=DIR.'),
     ]
     # Through the shell, so that vllm_args splits into separate flags; vLLM listens on loopback
-    # only, beside the node.
+    # only, beside the node. Runtime adapter loading is on; the node loads only from
+    # llm_adapter_dir.
     vllm = ExecuteProcess(
         condition=IfCondition(LaunchConfiguration('start_vllm')),
-        cmd=['python3', '-m', 'vllm.entrypoints.openai.api_server',
+        cmd=[LaunchConfiguration('vllm_python'), '-m', 'vllm.entrypoints.openai.api_server',
              '--model', LaunchConfiguration('vllm_model'), '--host', '127.0.0.1',
-             '--port', '8000', LaunchConfiguration('vllm_args')],
+             '--port', LaunchConfiguration('vllm_port'), LaunchConfiguration('vllm_args')],
+        additional_env={'VLLM_ALLOW_RUNTIME_LORA_UPDATING': 'True'},
         shell=True, output='screen', name='vllm')
     node = Node(
         package='shadowhound_memory', executable='memory_node', name='memory_node',
@@ -81,10 +96,11 @@ def generate_launch_description() -> LaunchDescription:
         parameters=[LaunchConfiguration('params_file'), {
             'memory_backend': LaunchConfiguration('memory_backend'),
             'adapter_mode': LaunchConfiguration('adapter_mode'),
+            'writer': LaunchConfiguration('writer'),
+            'llm_url': ParameterValue(LaunchConfiguration('vllm_url'), value_type=str),
         }],
         arguments=['--ros-args', '--log-level', LaunchConfiguration('log_level')])
     return LaunchDescription(arguments + [
-        SetEnvironmentVariable('SHADOWHOUND_VLLM_URL', LaunchConfiguration('vllm_url')),
         vllm,
         node,
     ])

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
+from shadowhound_memory.llm.client import NAME_PATTERN
 from shadowhound_memory.memory.schema import MISSION_PATTERN
 
 READ_ONLY: JsonDict = {'read_only': True}
@@ -140,13 +141,90 @@ class MemoryConfig(BaseModel):
         json_schema_extra=READ_ONLY)
     markers_max: int = Field(
         500, ge=0, le=100000, description='Most recent memories drawn in memory/markers.')
+    llm_url: str = Field(
+        '', description='Base URL of the OpenAI-compatible LLM server (the co-located vLLM, or '
+                        'a cloud API); empty: no LLM, deterministic writer and retrieval-only '
+                        'recall.', json_schema_extra=READ_ONLY)
+    llm_topology: Literal['auto', 'dynamic_lora', 'merged', 'cloud'] = Field(
+        'auto', description='How task models are served: dynamic_lora (one vLLM, one adapter '
+                            'per task), merged (a model id per task), cloud (no adapters, '
+                            'few-shot); auto: cloud for memory_backend=openai, else '
+                            'dynamic_lora.', json_schema_extra=READ_ONLY)
+    llm_base_model: str = Field(
+        '', description='Model id of the base model; empty: the first base model the server '
+                        'lists.', json_schema_extra=READ_ONLY)
+    llm_writing_adapter: str = Field(
+        'memory-writing', pattern=NAME_PATTERN,
+        description='Adapter name of the memory-writing task (dynamic_lora).',
+        json_schema_extra=READ_ONLY)
+    llm_recall_adapter: str = Field(
+        'recall', pattern=NAME_PATTERN, description='Adapter name of the recall task '
+                                                    '(dynamic_lora).',
+        json_schema_extra=READ_ONLY)
+    llm_writing_model: str = Field(
+        '', description='Model id of the merged memory-writing variant (merged).',
+        json_schema_extra=READ_ONLY)
+    llm_recall_model: str = Field(
+        '', description='Model id of the merged recall variant (merged).',
+        json_schema_extra=READ_ONLY)
+    llm_writing_url: str = Field(
+        '', description='Endpoint of the memory-writing variant if not llm_url (merged).',
+        json_schema_extra=READ_ONLY)
+    llm_recall_url: str = Field(
+        '', description='Endpoint of the recall variant if not llm_url (merged).',
+        json_schema_extra=READ_ONLY)
+    llm_adapter_dir: str = Field(
+        '', description='The only folder adapters may be loaded from at run time (manage_adapter '
+                        'service, and adapters adapter_mode wants); empty: runtime loading off.',
+        json_schema_extra=READ_ONLY)
+    llm_api_key_env: str = Field(
+        'OPENAI_API_KEY', pattern=r'^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+        description='Name of the environment variable holding the API key (keys are never '
+                    'parameters, so they are never shown by ros2 param).',
+        json_schema_extra=READ_ONLY)
+    llm_timeout_s: float = Field(
+        30.0, gt=0.0, le=600.0, description='Timeout of one LLM request.',
+        json_schema_extra=READ_ONLY)
+    llm_retries: int = Field(
+        1, ge=0, le=5, description='Retries of a failed LLM request (connection, 5xx, 429).',
+        json_schema_extra=READ_ONLY)
+    llm_probe_period_s: float = Field(
+        10.0, ge=0.5, le=3600.0, description='How often the LLM servers are probed for models, '
+                                             'adapters and health.', json_schema_extra=READ_ONLY)
+    llm_structured_output: bool = Field(
+        True, description='Constrain replies to the JSON Schema (response_format); off for '
+                          'servers without structured outputs.')
+    llm_writing_max_tokens: int = Field(
+        160, ge=16, le=4096, description='Token limit of one memory draft.')
+    llm_recall_max_tokens: int = Field(
+        200, ge=16, le=4096, description='Token limit of one recall answer.')
+    llm_concurrency: int = Field(
+        4, ge=1, le=64, description='Concurrent LLM writing requests (vLLM batches them).',
+        json_schema_extra=READ_ONLY)
 
     @model_validator(mode='after')
     def _backend_needs(self) -> 'MemoryConfig':
         if self.memory_backend == 'openai' and not self.embedding_url:
             raise ValueError('memory_backend=openai needs embedding_url (an OpenAI-compatible '
                              '/v1/embeddings base URL)')
+        if self.writer == 'llm' and not self.llm_url:
+            raise ValueError('writer=llm needs llm_url (the base URL of the LLM server)')
+        for name in ('llm_url', 'llm_writing_url', 'llm_recall_url'):
+            url = getattr(self, name)
+            if url and not url.startswith(('http://', 'https://')):
+                raise ValueError(f'{name} {url!r} must start with http:// or https://')
+        if self.resolved_topology() == 'merged':
+            for task, field in (('writing', 'llm_writing_model'), ('recall', 'llm_recall_model')):
+                if self.adapter_mode in (task, 'all') and not getattr(self, field):
+                    raise ValueError(f'llm_topology=merged with adapter_mode={self.adapter_mode} '
+                                     f'needs {field} (the model id of the merged variant)')
         return self
+
+    def resolved_topology(self) -> str:
+        """Return the serving topology, with auto resolved from the backend."""
+        if self.llm_topology != 'auto':
+            return self.llm_topology
+        return 'cloud' if self.memory_backend == 'openai' else 'dynamic_lora'
 
     @classmethod
     def parameter_names(cls) -> list[str]:

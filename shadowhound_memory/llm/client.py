@@ -122,8 +122,9 @@ class LlmClient:
         return headers
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None,
-                 timeout_s: float | None = None, retries: int | None = None) -> Any:
-        """Send one request with bounded retries; return the decoded JSON answer."""
+                 timeout_s: float | None = None, retries: int | None = None,
+                 expect_json: bool = True) -> Any:
+        """Send one request with bounded retries; return the decoded JSON (or the text)."""
         timeout = timeout_s or self.timeout_s
         attempts = 1 + (self.retries if retries is None else retries)
         data = None if body is None else json.dumps(body).encode()
@@ -156,6 +157,8 @@ class LlmClient:
                     f'LLM server {self.url} did not answer within {timeout:g} s ({reason}); '
                     'check that it runs and the url is right')
                 continue
+            if not expect_json:
+                return raw.decode(errors='replace')
             try:
                 return json.loads(raw) if raw.strip() else {}
             except ValueError as exc:
@@ -222,13 +225,15 @@ class LlmClient:
     def load_adapter(self, name: str, path: str) -> None:
         """Load a LoRA adapter at run time; the caller checks the path against its allowlist."""
         check_name(name)
+        # vLLM answers these two in plain text ("Success: ...").
         self._request('POST', '/v1/load_lora_adapter', {'lora_name': name, 'lora_path': path},
-                      retries=0)
+                      retries=0, expect_json=False)
 
     def unload_adapter(self, name: str) -> None:
         """Unload a runtime-loaded adapter."""
         check_name(name)
-        self._request('POST', '/v1/unload_lora_adapter', {'lora_name': name}, retries=0)
+        self._request('POST', '/v1/unload_lora_adapter', {'lora_name': name}, retries=0,
+                      expect_json=False)
 
 
 def _error_detail(exc: urllib.error.HTTPError) -> str:

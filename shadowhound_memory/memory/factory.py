@@ -19,14 +19,19 @@ The node, the demo and the benchmarks build their memory the same way from one M
 setting means the same thing wherever it is given.
 """
 
+from dataclasses import dataclass
 import os
+from typing import cast
 
 from shadowhound_memory.config import MemoryConfig
 from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider, make_provider
 from shadowhound_memory.errors import StoreError
+from shadowhound_memory.llm.routing import LlmRouter, LlmSettings, Topology
+from shadowhound_memory.llm.synthesis import RecallSynthesizer
+from shadowhound_memory.llm.writer import LlmWriter
 from shadowhound_memory.memory.hygiene import DedupeConfig, RetentionConfig
 from shadowhound_memory.memory.service import MemoryService
-from shadowhound_memory.memory.writer import DeterministicWriter
+from shadowhound_memory.memory.writer import DeterministicWriter, RecordWriter
 from shadowhound_memory.pose.buffer import PoseBufferConfig
 from shadowhound_memory.retrieval.ranking import RankingWeights
 from shadowhound_memory.store.base import MemoryStore
@@ -84,13 +89,59 @@ def make_store(config: MemoryConfig) -> MemoryStore:
     return EdgeStore(path, optimize_threshold=config.store_optimize_threshold)
 
 
+@dataclass
+class LlmParts:
+    """The generation side: the router, the LLM writer and the recall synthesizer."""
+
+    router: LlmRouter
+    writer: LlmWriter
+    synthesizer: RecallSynthesizer
+
+    def close(self) -> None:
+        """Stop the prober and the writer threads."""
+        self.router.close()
+        self.writer.close()
+
+
+def llm_settings(config: MemoryConfig) -> LlmSettings:
+    """Return the routing settings."""
+    return LlmSettings(
+        url=config.llm_url, base_model=config.llm_base_model,
+        topology=cast(Topology, config.resolved_topology()), adapter_mode=config.adapter_mode,
+        writing_adapter=config.llm_writing_adapter, recall_adapter=config.llm_recall_adapter,
+        writing_model=config.llm_writing_model, recall_model=config.llm_recall_model,
+        writing_url=config.llm_writing_url, recall_url=config.llm_recall_url,
+        adapter_dir=config.llm_adapter_dir, api_key_env=config.llm_api_key_env,
+        timeout_s=config.llm_timeout_s, retries=config.llm_retries,
+        structured_output=config.llm_structured_output)
+
+
+def build_llm(config: MemoryConfig) -> LlmParts | None:
+    """Build the generation side when llm_url is set; it probes in the background once started."""
+    if not config.llm_url:
+        return None
+    router = LlmRouter(llm_settings(config), probe_period_s=config.llm_probe_period_s)
+    return LlmParts(router,
+                    LlmWriter(router, max_tokens=config.llm_writing_max_tokens,
+                              concurrency=config.llm_concurrency),
+                    RecallSynthesizer(router, config.token_budget,
+                                      max_tokens=config.llm_recall_max_tokens))
+
+
 def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | None = None,
-                         store: MemoryStore | None = None) -> MemoryService:
-    """Build the memory service; collaborators given by the caller are used as they are."""
+                         store: MemoryStore | None = None,
+                         llm: LlmParts | None = None) -> MemoryService:
+    """
+    Build the memory service; collaborators given by the caller are used as they are.
+
+    With writer=llm the LLM writer of ``llm`` writes records (it falls back by itself).
+    """
+    writer: RecordWriter = llm.writer if llm is not None and config.writer == 'llm' \
+        else DeterministicWriter()
     return MemoryService(
         store=store if store is not None else make_store(config),
         embedder=embedder if embedder is not None else make_embedder(config),
-        writer=DeterministicWriter(), dedupe=dedupe_config(config),
+        writer=writer, dedupe=dedupe_config(config),
         retention=retention_config(config), weights=ranking_weights(config),
         token_budget=config.token_budget)
 
@@ -101,3 +152,11 @@ def apply_config(service: MemoryService, config: MemoryConfig) -> None:
     service.retention = retention_config(config)
     service.weights = ranking_weights(config)
     service.token_budget = config.token_budget
+
+
+def apply_llm_config(llm: LlmParts, config: MemoryConfig) -> None:
+    """Apply the LLM settings that may change while the node runs (routing, token limits)."""
+    llm.router.settings = llm_settings(config)
+    llm.writer.max_tokens = config.llm_writing_max_tokens
+    llm.synthesizer.max_tokens = config.llm_recall_max_tokens
+    llm.synthesizer.token_budget = config.token_budget

@@ -40,7 +40,8 @@ from shadowhound_memory.memory.hygiene import (could_be_duplicate, DedupeConfig,
                                                purge_expired, RetentionConfig)
 from shadowhound_memory.memory.schema import (format_validation_error, MemoryRecord,
                                               MISSION_PATTERN, SCHEMA_VERSION, TAG_PATTERN)
-from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContext, Observation,
+                                              RecordWriter, WrittenRecord)
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, TokenCounter
 from shadowhound_memory.retrieval.ranking import RankingWeights
@@ -76,6 +77,8 @@ class WriteOutcome:
     merged_into: str | None = None
     created: bool = False
     error: str | None = None
+    # How the writer made it when that is worth telling (e.g. the LLM fell back).
+    note: str = ''
 
 
 @dataclass
@@ -95,7 +98,7 @@ class MemoryService:
     """Writes, recalls and forgets memories over one store and one embedding model."""
 
     def __init__(self, store: MemoryStore, embedder: EmbeddingProvider,
-                 writer: DeterministicWriter | None = None, dedupe: DedupeConfig | None = None,
+                 writer: RecordWriter | None = None, dedupe: DedupeConfig | None = None,
                  retention: RetentionConfig | None = None,
                  weights: RankingWeights | None = None, token_budget: int = 1024,
                  count_tokens: TokenCounter | None = None) -> None:
@@ -133,18 +136,22 @@ class MemoryService:
         """Write a batch: one embedding call, one upsert; bad items are refused, not fatal."""
         outcomes: list[WriteOutcome] = []
         records = []
-        for observation, pose, context in items:
-            try:
-                record = self.writer.write(observation, pose, context)
-            except InvalidRequestError as exc:
-                outcomes.append(WriteOutcome(None, error=str(exc)))
+        for written in self.writer.write_many(items):
+            if isinstance(written, InvalidRequestError):
+                outcomes.append(WriteOutcome(None, error=str(written)))
                 continue
-            outcomes.append(WriteOutcome(record))
-            records.append(record)
+            outcomes.append(WriteOutcome(written.record, note=written.note))
+            records.append(written.record)
         # Nothing to embed when every item was refused: skip the model (or the network) call.
         vectors = self.embedder.embed([embedding_text(r) for r in records]) if records else []
         stored = iter(self._store(records, vectors))
-        result = [next(stored) if outcome.error is None else outcome for outcome in outcomes]
+        result = []
+        for outcome in outcomes:
+            if outcome.error is None:
+                done = next(stored)
+                done.note = outcome.note
+                outcome = done
+            result.append(outcome)
         with self._stats_lock:
             self.rejected += sum(1 for o in result if o.error)
         return result
@@ -162,15 +169,17 @@ class MemoryService:
         A pose of None stores the memory without a place.
         """
         try:
-            record = self._text_record(text, mission_id, stamp, pose, tags, event, source)
+            written = self._text_record(text, mission_id, stamp, pose, tags, event, source)
         except InvalidRequestError:
             with self._stats_lock:
                 self.rejected += 1
             raise
-        return self.write_record(record)
+        outcome = self.write_record(written.record)
+        outcome.note = written.note
+        return outcome
 
     def _text_record(self, text: str, mission_id: str, stamp: float, pose: PoseEstimate | None,
-                     tags: Sequence[str], event: str | None, source: str) -> MemoryRecord:
+                     tags: Sequence[str], event: str | None, source: str) -> WrittenRecord:
         # Agent tags are taken as given: only case and spaces are normalized, so a tag is never
         # silently changed into another one.
         bad = [t for t in tags if not _TAG_RE.match('_'.join(t.strip().lower().split()))]
@@ -181,13 +190,15 @@ class MemoryService:
             raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
         if pose is None:
             pose = PoseEstimate(0.0, 0.0, 0.0, False, 'no pose given', 'map')
-        record = self.writer.write(Observation(text=text, stamp=stamp, source=source,
-                                               tags=tuple(tags)), pose,
-                                   MissionContext(mission_id=mission_id))
+        written = self.writer.write_noted(Observation(text=text, stamp=stamp, source=source,
+                                                      tags=tuple(tags)), pose,
+                                          MissionContext(mission_id=mission_id))
         if not event:
-            return record
+            return written
         try:
-            return MemoryRecord.model_validate({**record.model_dump(), 'event': event})
+            written.record = MemoryRecord.model_validate({**written.record.model_dump(),
+                                                          'event': event})
+            return written
         except ValidationError as exc:
             raise InvalidRequestError('; '.join(format_validation_error(exc))) from exc
 

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 import math
 import re
+from typing import Protocol
 import unicodedata
 
 from pydantic import ValidationError
@@ -168,8 +169,45 @@ def derive_tags(text: str, source: str, room: str | None) -> list[str]:
     return [t for t in (normalize_tag(t) for t in tags) if t]
 
 
+@dataclass
+class WrittenRecord:
+    """A record and how it was written: the writer's route and, for a fallback, why."""
+
+    record: MemoryRecord
+    route: str = 'deterministic'
+    note: str = ''
+
+
+class RecordWriter(Protocol):
+    """What the memory service needs of a writer (deterministic, or the LLM writer)."""
+
+    def write_noted(self, observation: Observation, pose: PoseEstimate,
+                    context: MissionContext) -> WrittenRecord:
+        """Return the record and how it was written; raise InvalidRequestError if unusable."""
+
+    def write_many(self, items: Sequence[tuple[Observation, PoseEstimate, MissionContext]]
+                   ) -> list['WrittenRecord | InvalidRequestError']:
+        """Write a batch; an unusable item yields its error, in place."""
+
+
 class DeterministicWriter:
     """Rules that turn an observation into a record; never returns an invalid record."""
+
+    def write_noted(self, observation: Observation, pose: PoseEstimate,
+                    context: MissionContext) -> WrittenRecord:
+        """Return the record as a WrittenRecord (the RecordWriter interface)."""
+        return WrittenRecord(self.write(observation, pose, context))
+
+    def write_many(self, items: Sequence[tuple[Observation, PoseEstimate, MissionContext]]
+                   ) -> list[WrittenRecord | InvalidRequestError]:
+        """Write a batch; an unusable item yields its error, in place."""
+        results: list[WrittenRecord | InvalidRequestError] = []
+        for item in items:
+            try:
+                results.append(self.write_noted(*item))
+            except InvalidRequestError as exc:
+                results.append(exc)
+        return results
 
     def write(self, observation: Observation, pose: PoseEstimate,
               context: MissionContext) -> MemoryRecord:

@@ -22,6 +22,7 @@ answer every failure with success=false and a message, so no request can take th
 
 from collections import deque, OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 import json
 import math
 import sys
@@ -39,11 +40,13 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
+from rclpy.task import Future
 from shadowhound_memory.config import MemoryConfig
 from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
-from shadowhound_memory.memory.factory import (apply_config, build_memory_service,
-                                               pose_buffer_config)
+from shadowhound_memory.llm.synthesis import Synthesis
+from shadowhound_memory.memory.factory import (apply_config, apply_llm_config, build_llm,
+                                               build_memory_service, pose_buffer_config)
 from shadowhound_memory.memory.ingest import IngestPipeline
 from shadowhound_memory.memory.schema import format_validation_error, MemoryRecord
 from shadowhound_memory.memory.schema import ValidityCounter
@@ -58,7 +61,7 @@ from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.ros.conversions import (observation_from_msg, odometry_to_sample,
                                                 pose_from_msg, record_to_msg, time_to_seconds)
 from shadowhound_memory.ros.runner import run_node
-from shadowhound_memory.srv import Forget, Recall, WriteMemory
+from shadowhound_memory.srv import Forget, ManageAdapter, Recall, WriteMemory
 from shadowhound_memory.store.base import MemoryStore
 from std_msgs.msg import String
 from visualization_msgs.msg import Marker, MarkerArray
@@ -144,10 +147,18 @@ class MemoryNode(Node):
         self._markers_dirty = True
         self._pose_warnings = 0
 
+        self.llm = None if self.config.memory_backend == 'skip' else build_llm(self.config)
+        # LLM work of service requests runs here, not on executor threads: a request waiting
+        # seconds for vLLM must not hold a thread that sensors and other requests need.
+        self._llm_workers = ThreadPoolExecutor(max_workers=self.config.llm_concurrency,
+                                               thread_name_prefix='llm-request')
         if self.config.memory_backend == 'skip':
             self.service: MemoryService | None = None
         else:
-            self.service = build_memory_service(self.config, embedder=embedder, store=store)
+            self.service = build_memory_service(self.config, embedder=embedder, store=store,
+                                                llm=self.llm)
+        if self.llm is not None:
+            self.llm.router.start()
         self.ingest = IngestPipeline(
             self._write_batch, self.poses, queue_size=self.config.ingest_queue_size,
             batch_size=self.config.ingest_batch_size, pose_wait_s=self.config.pose_wait_s,
@@ -195,11 +206,14 @@ class MemoryNode(Node):
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         # Services last: once they answer, everything they need exists.
-        self.create_service(WriteMemory, 'write_memory', self._handle_write,
+        # Coroutine handlers: rclpy runs them as tasks, but its stubs type only plain functions.
+        self.create_service(WriteMemory, 'write_memory', self._handle_write,  # type: ignore[misc]
                             callback_group=self._service_group)
-        self.create_service(Recall, 'recall', self._handle_recall,
+        self.create_service(Recall, 'recall', self._handle_recall,  # type: ignore[misc]
                             callback_group=self._service_group)
         self.create_service(Forget, 'forget', self._handle_forget,
+                            callback_group=self._service_group)
+        self.create_service(ManageAdapter, 'manage_adapter', self._handle_manage_adapter,
                             callback_group=self._service_group)
         self.get_logger().info(
             f'memory ready: backend={self.config.memory_backend} '
@@ -239,6 +253,8 @@ class MemoryNode(Node):
         self.ingest.pose_wait_s = new.pose_wait_s
         if self.service is not None:
             apply_config(self.service, new)
+        if self.llm is not None:
+            apply_llm_config(self.llm, new)
         self._markers_dirty = True
 
     # Sensor callbacks -------------------------------------------------------------------------
@@ -304,10 +320,11 @@ class MemoryNode(Node):
 
     # Services ---------------------------------------------------------------------------------
 
-    def _answer(self, service: str, response: Any, work: Callable[[], None]) -> None:
+    def _answer(self, service: str, response: Any, work: Callable[[], None],
+                needs_memory: bool = True) -> None:
         """Run a handler's work; every failure becomes success=false with a message."""
         try:
-            if self.service is None:
+            if self.service is None and needs_memory:
                 raise InvalidRequestError(DISABLED_MESSAGE)
             work()
             response.success = True
@@ -319,8 +336,28 @@ class MemoryNode(Node):
             response.success = False
             response.message = f'internal error in {service}: {exc}'
 
-    def _handle_write(self, request: WriteMemory.Request,
-                      response: WriteMemory.Response) -> WriteMemory.Response:
+    def _offload(self, work: Callable[[], None]) -> Future:
+        """
+        Run ``work`` on an LLM worker; return a future the calling coroutine awaits.
+
+        The executor thread is free while the coroutine waits; the done callback makes the
+        executor wake up and resume it when the work ends.
+        """
+        future: Future = Future(executor=self.executor)
+        future.add_done_callback(lambda _: None)
+
+        def run() -> None:
+            try:
+                work()
+            except Exception as exc:  # noqa: B902 - handed to the awaiting handler
+                future.set_exception(exc)
+                return
+            future.set_result(None)
+        self._llm_workers.submit(run)
+        return future
+
+    async def _handle_write(self, request: WriteMemory.Request,
+                            response: WriteMemory.Response) -> WriteMemory.Response:
         def work() -> None:
             assert self.service is not None
             if request.record_json.strip():
@@ -342,8 +379,14 @@ class MemoryNode(Node):
             response.message = (f'merged into {outcome.merged_into} (seen '
                                 f'{outcome.record.seen_count} times)' if response.merged
                                 else f'stored {outcome.record.id}')
+            if outcome.note:
+                response.message += f' ({outcome.note})'
             self.events_pub.publish(response.record)
-        self._answer('write_memory', response, work)
+        if self.config.writer == 'llm' and self.llm is not None and \
+                not request.record_json.strip():
+            await self._offload(lambda: self._answer('write_memory', response, work))
+        else:
+            self._answer('write_memory', response, work)
         return response
 
     def _recall_query(self, request: Recall.Request, now: float) -> RecallQuery:
@@ -370,8 +413,8 @@ class MemoryNode(Node):
             raise InvalidRequestError(
                 'invalid recall request: ' + '; '.join(format_validation_error(exc))) from exc
 
-    def _handle_recall(self, request: Recall.Request,
-                       response: Recall.Response) -> Recall.Response:
+    async def _handle_recall(self, request: Recall.Request,
+                             response: Recall.Response) -> Recall.Response:
         start = time.perf_counter()
         trace = RecallTrace(question=request.question[:1000], route='none')
         trace.stamp = self.get_clock().now().to_msg()
@@ -384,14 +427,26 @@ class MemoryNode(Node):
             trace.filters = _describe_filters(query)
             result = self.service.recall(query, now)
             response.memories = [record_to_msg(h.record, h.score) for h in result.hits]
-            response.answer, cited = retrieval_only_answer(result.hits, now)
-            response.cited_ids = cited
             response.context_tokens = result.context.tokens_used
             response.message = f'{len(result.hits)} memories found'
+            if request.synthesize and self.llm is not None:
+                synthesis: Synthesis = self.llm.synthesizer.answer(
+                    request.question, result.hits, now)
+                response.answer, response.cited_ids = synthesis.answer, synthesis.cited_ids
+                response.context_tokens = synthesis.context_tokens or response.context_tokens
+                trace.route = synthesis.route
+                if synthesis.note:
+                    response.message += f'; {synthesis.note}'
+                return
+            response.answer, cited = retrieval_only_answer(result.hits, now)
+            response.cited_ids = cited
             if request.synthesize:
                 response.message += ('; synthesis needs the LLM recall route, which is not '
-                                     'configured: retrieval-only answer')
-        self._answer('recall', response, work)
+                                     'configured (llm_url): retrieval-only answer')
+        if request.synthesize and self.llm is not None:
+            await self._offload(lambda: self._answer('recall', response, work))
+        else:
+            self._answer('recall', response, work)
         response.latency_ms = (time.perf_counter() - start) * 1000.0
         with self._recall_lock:
             self.recalls += 1
@@ -424,6 +479,34 @@ class MemoryNode(Node):
         self._answer('forget', response, work)
         return response
 
+    def _handle_manage_adapter(self, request: ManageAdapter.Request,
+                               response: ManageAdapter.Response) -> ManageAdapter.Response:
+        def work() -> None:
+            if self.llm is None:
+                raise InvalidRequestError('no LLM server is configured (llm_url is empty)')
+            router = self.llm.router
+            action = request.action.strip().lower()
+            if action == 'load':
+                folder = router.load_adapter(request.name, request.path)
+                response.message = f'loaded {request.name} from {folder}'
+            elif action == 'unload':
+                router.unload_adapter(request.name)
+                response.message = f'unloaded {request.name}'
+            elif action == 'list':
+                router.refresh()
+                response.message = 'listed'
+            else:
+                raise InvalidRequestError(f'action {request.action!r} must be load, unload or '
+                                          'list')
+            info = router.server_info().get(router.settings.url)
+            if info is not None:
+                response.base_models = list(info.base_models)
+                response.adapters = sorted(info.adapters)
+        # Runs on an executor thread: load/unload are short server calls with their timeout,
+        # and an operator action, not a stream.
+        self._answer('manage_adapter', response, work, needs_memory=False)
+        return response
+
     # Timers -----------------------------------------------------------------------------------
 
     def _apply_retention(self) -> None:
@@ -449,8 +532,13 @@ class MemoryNode(Node):
             'adapter_mode': self.config.adapter_mode,
             'writer': self.config.writer,
             'mission_id': self.config.mission_id,
-            'llm': 'not configured',
         }
+        if self.llm is None:
+            values['llm'] = 'not configured (llm_url is empty)'
+        else:
+            values.update(self.llm.router.status())
+            values['llm_writing'] = json.dumps(self.llm.writer.stats.snapshot())
+            values['llm_recall'] = json.dumps(self.llm.synthesizer.snapshot())
         level = ord(DiagnosticStatus.OK)
         messages = []
         if self.service is None:
@@ -537,6 +625,12 @@ class MemoryNode(Node):
         service = getattr(self, 'service', None)
         if service is not None:
             service.close()
+        llm = getattr(self, 'llm', None)
+        if llm is not None:
+            llm.close()
+        workers = getattr(self, '_llm_workers', None)
+        if workers is not None:
+            workers.shutdown(wait=False, cancel_futures=True)
         super().destroy_node()
 
 
