@@ -81,6 +81,14 @@ class LoraTrainConfig(BaseModel):
                                                   '(resume with --resume).')
     few_shot: bool = Field(False, description='Train on the few-shot prompt; the adapter is '
                                               'meant to make the examples unnecessary.')
+    dtype: Literal['float32', 'bfloat16', 'float16'] = Field(
+        'float32', description='Type of the base weights: float32 on a CPU (bf16 is slower '
+                               'there), bfloat16 on a GPU (half the memory).')
+    device: Literal['auto', 'cpu', 'cuda'] = Field(
+        'auto', description='Where to train; auto takes the GPU when torch sees one.')
+    gradient_checkpointing: bool = Field(
+        False, description='Recompute activations in the backward pass: less GPU memory for '
+                           'long sequences or a 7B base, about a third slower.')
     seed: int = Field(0, description='Seed of data order, dropout and LoRA init.')
     threads: int = Field(1, ge=1, le=256, description='Torch CPU threads (1 on a shared CPU).')
 

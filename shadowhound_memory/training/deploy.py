@@ -31,10 +31,12 @@ import httpx
 
 from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.llm.client import base_url, check_name
-from shadowhound_memory.training.server import serve_flags
+from shadowhound_memory.llm.local_server import vllm_command
 
 DEFAULT_ADAPTER_ROOT = '~/.ros/shadowhound_memory/adapters'
 ADAPTER_FILES = ('adapter_config.json', 'adapter_model.safetensors')
+# The names the node and the launch file's example flags use for the two adapters.
+DEFAULT_NAMES = {'writing': 'memory-writing', 'recall': 'recall'}
 
 
 def adapter_root() -> pathlib.Path:
@@ -91,11 +93,14 @@ def register(server: str, name: str, path: str | pathlib.Path,
     return folder
 
 
-def routing_entries(adapters: dict[str, str]) -> str:
-    """Return the config/memory.yaml lines that route tasks to the named adapters."""
+def routing_entries(adapters: dict[str, str], root: str | pathlib.Path,
+                    url: str = 'http://127.0.0.1:8000') -> str:
+    """Return the config/memory.yaml lines that route tasks to the served adapters."""
     mode = 'all' if {'writing', 'recall'} <= set(adapters) else next(iter(adapters), 'none')
-    lines = ['/**/memory_node:', '  ros__parameters:', f'    adapter_mode: {mode}']
-    lines += [f'    {task}_adapter: {name}' for task, name in adapters.items()]
+    lines = ['/**/memory_node:', '  ros__parameters:', f'    adapter_mode: {mode}',
+             f'    llm_url: {url}', '    llm_topology: dynamic_lora']
+    lines += [f'    llm_{task}_adapter: {name}' for task, name in adapters.items()]
+    lines.append(f'    llm_adapter_dir: {pathlib.Path(root).resolve()}')
     return '\n'.join(lines)
 
 
@@ -107,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                     'folders only), or print the vllm serve flags and config/memory.yaml entries.')
     parser.add_argument('--task', choices=('writing', 'recall'), required=True,
                         help='The task the adapter serves.')
-    parser.add_argument('--name', required=True, help='Name the server lists the adapter by.')
+    parser.add_argument('--name', help='Name the server lists the adapter by (default: '
+                                       'memory-writing or memory-recall, as the node asks).')
     parser.add_argument('--adapter', required=True, help='Adapter folder.')
     parser.add_argument('--server', help='Base URL of a running vLLM; without it, print flags.')
     parser.add_argument('--adapter-root',
@@ -118,20 +124,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--max-lora-rank', type=int, default=16,
                         help="The server's --max-lora-rank.")
     args = parser.parse_args(argv)
+    args.name = args.name or DEFAULT_NAMES[args.task]
     try:
         if args.server:
             folder = register(args.server, args.name, args.adapter, args.adapter_root,
                               args.max_lora_rank)
             print(f'registered {args.name} -> {folder} on {args.server}')
         else:
-            folder = check_adapter(args.name, args.adapter, args.adapter_root or adapter_root(),
-                                   args.max_lora_rank)
-            flags = serve_flags(args.base_model, {args.name: str(folder)}, args.max_lora_rank)
-            print('VLLM_ALLOW_RUNTIME_LORA_UPDATING=True python -m '
-                  'vllm.entrypoints.openai.api_server ' +
-                  ' '.join(f"'{f}'" if '{' in f else f for f in flags))
+            root = args.adapter_root or adapter_root()
+            folder = check_adapter(args.name, args.adapter, root, args.max_lora_rank)
+            command = vllm_command('python', args.base_model, 8000,
+                                   [os.path.basename(os.path.normpath(args.base_model))],
+                                   {args.name: str(folder)})
+            print('VLLM_ALLOW_RUNTIME_LORA_UPDATING=True ' +
+                  ' '.join(f"'{f}'" if '{' in f else f for f in command))
             print()
-            print(routing_entries({args.task: args.name}))
+            print(routing_entries({args.task: args.name}, root))
     except (InvalidRequestError, BackendUnavailableError) as exc:
         print(f'deploy: {exc}', file=sys.stderr)
         return 2

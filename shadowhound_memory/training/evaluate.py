@@ -55,9 +55,10 @@ from shadowhound_memory.training.formats import Answer, Draft, HeldOutMission, r
 
 ARMS = ('base+prompt', 'base+schema', 'adapter+prompt', 'adapter+schema')
 K = 5
-WRITING_MAX_TOKENS = 96
-RECALL_MAX_TOKENS = 160
-TOKEN_BUDGET = 1024
+# The node's own limits, so an arm is cut off where it would be on the robot.
+WRITING_MAX_TOKENS = MemoryConfig().llm_writing_max_tokens
+RECALL_MAX_TOKENS = MemoryConfig().llm_recall_max_tokens
+TOKEN_BUDGET = MemoryConfig().token_budget
 
 
 class Reply(Protocol):
@@ -360,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
                         help='Recall adapter folder (with --server: its served name).')
     parser.add_argument('--server', help='Base URL of a running vLLM with the adapters loaded.')
     parser.add_argument('--base-name', help='Served name of the base model (with --server; '
-                                            'default: the base model folder).')
+                                            "default: the base model folder's name).")
     parser.add_argument('--start-server', metavar='VLLM_PYTHON',
                         help="Start a vLLM server with this venv's Python for the run.")
     parser.add_argument('--max-observations', type=int, default=0,
@@ -372,23 +373,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--out', default='eval/results',
                         help='Folder for latest.json, report.md and plots.')
     args = parser.parse_args(argv)
+    from shadowhound_memory.training.deploy import DEFAULT_NAMES
     from shadowhound_memory.training.report import write_report
-    from shadowhound_memory.training.server import VllmServer
+    from shadowhound_memory.training.server import base_name_of, VllmServer
 
     missions = read_jsonl(args.missions, HeldOutMission)
     embedder = make_embedder(MemoryConfig())
     server = None
     try:
         if args.start_server:
-            server = VllmServer(args.start_server, os.path.abspath(args.base_model),
-                                {'writer': os.path.abspath(args.writing_adapter),
-                                 'recaller': os.path.abspath(args.recall_adapter)}).start()
-            generator: Generator = ServerGenerator(
-                server.base_url, os.path.abspath(args.base_model),
-                {'writing': 'writer', 'recall': 'recaller'})
+            adapters = {DEFAULT_NAMES['writing']: os.path.abspath(args.writing_adapter),
+                        DEFAULT_NAMES['recall']: os.path.abspath(args.recall_adapter)}
+            server = VllmServer(args.start_server, os.path.abspath(args.base_model), adapters,
+                                base_name=base_name_of(args.base_model)).start()
+            generator: Generator = ServerGenerator(server.base_url, server.base_name,
+                                                   DEFAULT_NAMES)
             mode = 'vllm (started for the run)'
         elif args.server:
-            generator = ServerGenerator(args.server, args.base_name or args.base_model,
+            generator = ServerGenerator(args.server,
+                                        args.base_name or base_name_of(args.base_model),
                                         {'writing': args.writing_adapter,
                                          'recall': args.recall_adapter})
             mode = f'vllm at {args.server}'

@@ -116,6 +116,27 @@ def recommendation(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _samples(results: dict[str, Any]) -> list[str]:
+    """Return what each arm wrote for the first observation and question, verbatim."""
+    samples = results.get('samples') or {}
+    if not samples:
+        return []
+    lines = ['', '## What the arms wrote (first observation and question)', '']
+    for task, key in (('writing', 'input'), ('recall', 'question')):
+        first = next((s[task][0] for s in samples.values() if s.get(task)), None)
+        if first is None:
+            continue
+        shown = first[key].replace('\n', ' | ')
+        lines += [f'{task} input: `{shown[:300]}`', '', '| arm | status | output |',
+                  '| --- | --- | --- |']
+        for arm, sample in samples.items():
+            if sample.get(task):
+                out = sample[task][0]['output'].replace('\n', ' ').replace('|', '\\|')
+                lines.append(f"| {arm} | {sample[task][0]['status']} | `{out[:240]}` |")
+        lines.append('')
+    return lines
+
+
 def write_report(results: dict[str, Any], out: str | pathlib.Path) -> pathlib.Path:
     """Write report.md (and PNG plots when matplotlib is there); return its path."""
     out = pathlib.Path(out)
@@ -159,6 +180,7 @@ def write_report(results: dict[str, Any], out: str | pathlib.Path) -> pathlib.Pa
                          f"{card['metrics'].get('steps')} steps, best dev loss "
                          f"{_fmt(card['metrics'].get('best_eval_loss'))}, "
                          f"{card['metrics'].get('train_seconds')} s of training")
+    lines += _samples(results)
     lines += ['', '## Rule of thumb, applied to the measured base arms', '',
               'Add a writing adapter when base JSON validity is under 98%, a recall adapter when '
               'success@k plateaus (here: base memories retrieve within 2 points of gold ones) '

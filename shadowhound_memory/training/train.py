@@ -86,15 +86,17 @@ def encode_pairs(tokenizer: Any, pairs: list[Any], config: LoraTrainConfig
     return kept, len(pairs) - len(kept)
 
 
-def collate(batch: list[tuple[list[int], list[int]]], pad_id: int) -> dict[str, Any]:
+def collate(batch: list[tuple[list[int], list[int]]], pad_id: int, device: str = 'cpu'
+            ) -> dict[str, Any]:
     """Right-pad a micro-batch; padding is masked in attention and loss."""
     import torch
     width = max(len(ids) for ids, _ in batch)
     ids = [i + [pad_id] * (width - len(i)) for i, _ in batch]
     labels = [lab + [IGNORE] * (width - len(lab)) for _, lab in batch]
     mask = [[1] * len(i) + [0] * (width - len(i)) for i, _ in batch]
-    return {'input_ids': torch.tensor(ids), 'labels': torch.tensor(labels),
-            'attention_mask': torch.tensor(mask)}
+    return {'input_ids': torch.tensor(ids, device=device),
+            'labels': torch.tensor(labels, device=device),
+            'attention_mask': torch.tensor(mask, device=device)}
 
 
 def micro_batches(count: int, config: LoraTrainConfig) -> list[list[int]]:
@@ -115,14 +117,14 @@ def lora_config(config: LoraTrainConfig) -> Any:
 
 
 def eval_loss(model: Any, examples: list[tuple[list[int], list[int]]], micro_batch: int,
-              pad_id: int) -> float:
+              pad_id: int, device: str = 'cpu') -> float:
     """Return the mean answer-token loss over examples (weighted by answer tokens)."""
     import torch
     model.eval()
     total, tokens = 0.0, 0
     with torch.no_grad():
         for start in range(0, len(examples), micro_batch):
-            batch = collate(examples[start:start + micro_batch], pad_id)
+            batch = collate(examples[start:start + micro_batch], pad_id, device)
             count = int((batch['labels'][:, 1:] != IGNORE).sum())
             total += float(model(**batch).loss) * count
             tokens += count
@@ -189,8 +191,15 @@ def train(config: LoraTrainConfig, resume: bool = False, progress: bool = True,
         dev_examples, _ = encode_pairs(tokenizer, dev_pairs, config)
 
     torch.manual_seed(config.seed)
-    base = AutoModelForCausalLM.from_pretrained(config.base_model, dtype=torch.float32)
-    model = get_peft_model(base, lora_config(config))
+    device = config.device if config.device != 'auto' else \
+        ('cuda' if torch.cuda.is_available() else 'cpu')
+    base = AutoModelForCausalLM.from_pretrained(config.base_model,
+                                                dtype=getattr(torch, config.dtype))
+    if config.gradient_checkpointing:
+        base.gradient_checkpointing_enable()
+        base.enable_input_require_grads()
+    # PEFT keeps the LoRA weights in float32 whatever the base's type, so AdamW stays exact.
+    model = get_peft_model(base, lora_config(config)).to(device)
     model.train()
     batches = micro_batches(len(train_examples), config)
     total_steps = math.ceil(len(batches) / config.accumulation)
@@ -202,24 +211,25 @@ def train(config: LoraTrainConfig, resume: bool = False, progress: bool = True,
         optimizer, int(config.warmup_ratio * total_steps), total_steps)
     # A checkpoint continues only the run it came from: same data, same settings.
     fingerprint = {'train_sha256': file_sha256(config.train_file),
-                   'config': config.model_dump(exclude={'output_dir', 'threads'})}
+                   'config': config.model_dump(exclude={'output_dir', 'threads', 'device'})}
     state: dict[str, Any] = {'step': 0, 'best_eval_loss': None, 'bad_evals': 0, 'history': [],
                              'seconds': 0.0, 'fingerprint': fingerprint}
     saved = json.loads((checkpoint / 'state.json').read_text()) \
         if resume and (checkpoint / 'state.json').exists() else None
-    if saved is not None and saved.get('fingerprint') != fingerprint:
+    if saved is not None and not _same_run(saved.get('fingerprint') or {}, fingerprint):
         print(f'train: {checkpoint} is from other data or settings; starting afresh',
               file=sys.stderr)
         saved = None
     if saved is not None:
-        set_peft_model_state_dict(model, load_file(str(checkpoint / 'adapter_model.safetensors')))
-        optimizer.load_state_dict(torch.load(checkpoint / 'optimizer.pt'))
+        set_peft_model_state_dict(model, load_file(str(checkpoint / 'adapter_model.safetensors'),
+                                                   device=device))
+        optimizer.load_state_dict(torch.load(checkpoint / 'optimizer.pt', map_location=device))
         scheduler.load_state_dict(torch.load(checkpoint / 'scheduler.pt'))
         state = saved
 
     def evaluate_and_keep() -> bool:
         """Evaluate on dev, save the adapter if best; return whether to stop early."""
-        loss = eval_loss(model, dev_examples, config.micro_batch, pad_id)
+        loss = eval_loss(model, dev_examples, config.micro_batch, pad_id, device)
         state['history'][-1]['eval_loss'] = loss
         if state['best_eval_loss'] is None or loss < state['best_eval_loss'] - 1e-4:
             state['best_eval_loss'], state['bad_evals'] = loss, 0
@@ -240,7 +250,7 @@ def train(config: LoraTrainConfig, resume: bool = False, progress: bool = True,
         group = batches[step * config.accumulation:(step + 1) * config.accumulation]
         loss_sum = 0.0
         for indices in group:
-            batch = collate([train_examples[i] for i in indices], pad_id)
+            batch = collate([train_examples[i] for i in indices], pad_id, device)
             loss = model(**batch).loss / len(group)
             loss.backward()
             loss_sum += float(loss.detach())
@@ -264,7 +274,8 @@ def train(config: LoraTrainConfig, resume: bool = False, progress: bool = True,
     if not dev_examples:
         model.save_pretrained(str(out))
     metrics = {
-        'steps': state['step'], 'planned_steps': total_steps, 'stopped_early': stopped_early,
+        'device': device, 'steps': state['step'], 'planned_steps': total_steps,
+        'stopped_early': stopped_early,
         'train_pairs': len(train_examples), 'dropped_too_long': dropped,
         'dev_pairs': len(dev_examples), 'final_train_loss': state['history'][-1]['train_loss']
         if state['history'] else None,
@@ -274,6 +285,18 @@ def train(config: LoraTrainConfig, resume: bool = False, progress: bool = True,
     _fix_base_path(out, config.base_model)
     write_card(out, config, metrics)
     return metrics
+
+
+def _same_run(saved: dict[str, Any], current: dict[str, Any]) -> bool:
+    """Return whether a checkpoint's data and settings are this run's."""
+    if saved.get('train_sha256') != current['train_sha256']:
+        return False
+    old = saved.get('config', {})
+    fields = LoraTrainConfig.model_fields
+    # A setting added since the checkpoint was written matches when it is at its default.
+    return all(old[k] == v if k in old else
+               v == fields[k].get_default(call_default_factory=True)
+               for k, v in current['config'].items())
 
 
 def _save_checkpoint(model: Any, optimizer: Any, scheduler: Any, state: dict[str, Any],

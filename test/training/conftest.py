@@ -14,20 +14,18 @@
 
 
 """
-Fixtures of the adapter pipeline tests: the tiny model, a small dataset, a vLLM server.
+Fixtures of the adapter pipeline tests: the tiny model and a small dataset.
 
-The model is SmolLM2-135M-Instruct as scripts/setup-vllm.sh converts it; the server runs from
-that script's venv. Without them the tests that need them skip and say what to run.
+The model is SmolLM2-135M-Instruct as scripts/setup-vllm.sh converts it (make test runs it);
+the vLLM server is the session's one from test/conftest.py.
 """
 
-import os
 import pathlib
 
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODEL = ROOT / '.models' / 'smollm2-135m-instruct'
-VLLM_PYTHON = ROOT / '.venv-vllm' / 'bin' / 'python'
 
 
 @pytest.fixture(scope='session')
@@ -51,15 +49,3 @@ def tiny_data(tmp_path_factory):
 def pipeline_embedder():
     from shadowhound_memory.embeddings.local import SentenceTransformerProvider
     return SentenceTransformerProvider(threads=1)
-
-
-@pytest.fixture(scope='session')
-def lora_vllm(tiny_model):
-    """Serve the tiny model with runtime LoRA loading, one server for the whole session."""
-    if not VLLM_PYTHON.exists():
-        pytest.skip(f'{VLLM_PYTHON} is missing: run scripts/setup-vllm.sh')
-    from shadowhound_memory.training.server import VllmServer
-    server = VllmServer(str(VLLM_PYTHON), os.path.abspath(tiny_model))
-    server.start()
-    yield server
-    server.stop()

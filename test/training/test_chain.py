@@ -22,6 +22,7 @@ the outputs the arms produced.
 """
 
 import json
+import pathlib
 import shutil
 
 import pytest
@@ -175,18 +176,20 @@ def test_in_process_evaluation_counts_metrics_from_the_outputs(adapter, tiny_mod
 
 
 def test_vllm_loads_the_adapter_at_runtime_and_serves_all_four_arms(
-        adapter, lora_vllm, tiny_model, tiny_data, pipeline_embedder, tmp_path):
+        adapter, llm_server, tiny_data, pipeline_embedder, tmp_path):
     from shadowhound_memory.llm.client import LlmClient
-    root = tmp_path / 'adapters'
-    shutil.copytree(adapter[0], root / 'writer', ignore=shutil.ignore_patterns('checkpoint'))
-    deploy.register(lora_vllm.base_url, 'writer', root / 'writer', root)
+    # The session server reads adapters from its own folder: the allowlist of the runtime load.
+    root = pathlib.Path(llm_server.adapter_dir)
+    name = f'trained-{tmp_path.name}'[:40]
+    shutil.copytree(adapter[0], root / name, ignore=shutil.ignore_patterns('checkpoint'))
+    deploy.register(llm_server.url, name, root / name, root)
     with pytest.raises(InvalidRequestError, match='HTTP 400'):
-        deploy.register(lora_vllm.base_url, 'writer', root / 'writer', root)
-    client = LlmClient(lora_vllm.base_url)
-    assert 'writer' in client.probe().adapters
+        deploy.register(llm_server.url, name, root / name, root)
+    client = LlmClient(llm_server.url)
+    assert name in client.probe().adapters
     missions = read_jsonl(tiny_data / 'missions_test.jsonl', HeldOutMission)
-    generator = ServerGenerator(lora_vllm.base_url, lora_vllm.model,
-                                {'writing': 'writer', 'recall': 'writer'})
+    generator = ServerGenerator(llm_server.url, llm_server.base_model,
+                                {'writing': name, 'recall': name})
     results = Evaluation(missions, generator, pipeline_embedder, str(tmp_path),
                          max_observations=2, max_questions=1, writing_max_tokens=48,
                          recall_max_tokens=48).run()
@@ -195,6 +198,7 @@ def test_vllm_loads_the_adapter_at_runtime_and_serves_all_four_arms(
     base = [s['output'] for s in results['samples']['base+prompt']['writing']]
     tuned = [s['output'] for s in results['samples']['adapter+prompt']['writing']]
     assert base != tuned
+    client.unload_adapter(name)
 
 
 def test_resume_starts_afresh_when_the_settings_changed(adapter, tiny_model, tiny_data,

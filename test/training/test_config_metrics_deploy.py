@@ -172,9 +172,22 @@ def test_deploy_without_a_server_prints_serve_flags_and_routing(adapter_root, ca
     assert code == 0
     assert f"--lora-modules writer={(adapter_root / 'writer').resolve()}" in out
     assert '--enable-lora' in out and '--max-lora-rank 16' in out
-    assert 'adapter_mode: writing' in out and 'writing_adapter: writer' in out
+    assert '--served-model-name base' in out
+    assert 'adapter_mode: writing' in out and 'llm_writing_adapter: writer' in out
+    assert f'llm_adapter_dir: {adapter_root.resolve()}' in out
 
 
 def test_answers_must_be_json_with_an_answer():
     assert metrics.parse_json_output('{"answer":"x","citations":[]}', 'stop', Answer)[1] == 'ok'
     assert metrics.parse_json_output('{"answer":""}', 'stop', Answer)[1] == 'schema'
+
+
+def test_a_checkpoint_from_before_a_new_setting_resumes_only_at_its_default():
+    from shadowhound_memory.training.train import _same_run
+    config = LoraTrainConfig(**REQUIRED).model_dump()
+    current = {'train_sha256': 'abc', 'config': config}
+    older = {'train_sha256': 'abc', 'config': {k: v for k, v in config.items() if k != 'dtype'}}
+    assert _same_run(older, current)
+    assert not _same_run(older, {'train_sha256': 'abc', 'config': {**config, 'dtype': 'bfloat16'}})
+    assert not _same_run({**older, 'train_sha256': 'other'}, current)
+    assert not _same_run({'train_sha256': 'abc', 'config': {**config, 'lr': 0.5}}, current)
