@@ -93,15 +93,32 @@ def register(server: str, name: str, path: str | pathlib.Path,
     return folder
 
 
-def routing_entries(adapters: dict[str, str], root: str | pathlib.Path,
+def routing_entries(adapters: dict[str, str], root: str | pathlib.Path | None,
                     url: str = 'http://127.0.0.1:8000') -> str:
-    """Return the config/memory.yaml lines that route tasks to the served adapters."""
+    """
+    Return the config/memory.yaml lines that route tasks to the served adapters.
+
+    With root None the names are merged models (merge.py), served as models of their own.
+    """
     mode = 'all' if {'writing', 'recall'} <= set(adapters) else next(iter(adapters), 'none')
     lines = ['/**/memory_node:', '  ros__parameters:', f'    adapter_mode: {mode}',
-             f'    llm_url: {url}', '    llm_topology: dynamic_lora']
-    lines += [f'    llm_{task}_adapter: {name}' for task, name in adapters.items()]
-    lines.append(f'    llm_adapter_dir: {pathlib.Path(root).resolve()}')
+             f'    llm_url: {url}',
+             f"    llm_topology: {'merged' if root is None else 'dynamic_lora'}"]
+    kind = 'model' if root is None else 'adapter'
+    lines += [f'    llm_{task}_{kind}: {name}' for task, name in adapters.items()]
+    if root is not None:
+        lines.append(f'    llm_adapter_dir: {pathlib.Path(root).resolve()}')
     return '\n'.join(lines)
+
+
+def check_merged(path: str | pathlib.Path) -> pathlib.Path:
+    """Return a merged model folder, or raise InvalidRequestError if it is not one."""
+    folder = pathlib.Path(path).resolve()
+    missing = [f for f in ('config.json', 'model.safetensors') if not (folder / f).is_file()]
+    if missing:
+        raise InvalidRequestError(f'{folder} lacks {missing}: not a merged model folder '
+                                  '(make one with python -m shadowhound_memory.training.merge)')
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,10 +140,19 @@ def main(argv: list[str] | None = None) -> int:
                         help='Base model folder, for the printed serve flags.')
     parser.add_argument('--max-lora-rank', type=int, default=16,
                         help="The server's --max-lora-rank.")
+    parser.add_argument('--merged', action='store_true',
+                        help='The folder is a merged model: print the flags that serve it and '
+                             'the merged-topology entries (for servers without dynamic LoRA).')
     args = parser.parse_args(argv)
     args.name = args.name or DEFAULT_NAMES[args.task]
     try:
-        if args.server:
+        if args.merged:
+            folder = check_merged(args.adapter)
+            command = vllm_command('python', str(folder), 8000, [args.name], {})
+            print(' '.join(f"'{f}'" if '{' in f else f for f in command))
+            print()
+            print(routing_entries({args.task: args.name}, None))
+        elif args.server:
             folder = register(args.server, args.name, args.adapter, args.adapter_root,
                               args.max_lora_rank)
             print(f'registered {args.name} -> {folder} on {args.server}')

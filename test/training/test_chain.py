@@ -41,7 +41,7 @@ def _config(tiny_model, data, out, **changes):
     settings = {'task': 'writing', 'base_model': tiny_model,
                 'train_file': str(data / 'writing_train.jsonl'),
                 'dev_file': str(data / 'writing_dev.jsonl'), 'output_dir': str(out), 'r': 8,
-                'alpha': 16, 'lr': 5e-3, 'effective_batch': 4, 'micro_batch': 4,
+                'alpha': 16, 'lr': 5e-3, 'effective_batch': 2, 'micro_batch': 2,
                 'max_steps': 3, 'max_seq_len': 320, 'eval_every': 2, 'max_dev_pairs': 4,
                 'save_every': 1}
     settings.update(changes)
@@ -163,7 +163,7 @@ def test_in_process_evaluation_counts_metrics_from_the_outputs(adapter, tiny_mod
     generator = LocalGenerator(tiny_model, {'writing': str(adapter[0]),
                                             'recall': str(adapter[0])})
     results = Evaluation(missions, generator, pipeline_embedder, str(tmp_path),
-                         max_observations=3, max_questions=2, writing_max_tokens=48,
+                         max_observations=2, max_questions=1, writing_max_tokens=48,
                          recall_max_tokens=48).run()
     # No constrained decoding in process: the schema arms are unmeasured, not invented.
     assert results['arms']['base+schema'] is None and results['arms']['adapter+schema'] is None

@@ -191,3 +191,19 @@ def test_a_checkpoint_from_before_a_new_setting_resumes_only_at_its_default():
     assert not _same_run(older, {'train_sha256': 'abc', 'config': {**config, 'dtype': 'bfloat16'}})
     assert not _same_run({**older, 'train_sha256': 'other'}, current)
     assert not _same_run({'train_sha256': 'abc', 'config': {**config, 'lr': 0.5}}, current)
+
+
+def test_deploy_of_a_merged_model_serves_it_as_its_own_model(tmp_path, capsys):
+    merged = tmp_path / 'writing-merged'
+    merged.mkdir()
+    args = ['--task', 'writing', '--name', 'smollm2-writer', '--adapter', str(merged),
+            '--merged']
+    assert deploy.main(args) == 2
+    assert 'not a merged model folder' in capsys.readouterr().err
+    (merged / 'config.json').write_text('{}')
+    (merged / 'model.safetensors').write_bytes(b'')
+    assert deploy.main(args) == 0
+    out = capsys.readouterr().out
+    assert f'--model {merged} --served-model-name smollm2-writer' in out
+    assert '--enable-lora' not in out
+    assert 'llm_topology: merged' in out and 'llm_writing_model: smollm2-writer' in out
