@@ -38,6 +38,7 @@ import os
 import pathlib
 import sys
 import tempfile
+import time
 from typing import Any, Protocol
 
 from shadowhound_memory.config import MemoryConfig
@@ -155,6 +156,11 @@ class LocalGenerator:
         text = str(self.tokenizer.decode(new, skip_special_tokens=True))
         return LocalReply(text, 'stop' if stopped else 'length', ids['input_ids'].shape[1],
                           len(new))
+
+
+def _progress(message: str) -> None:
+    # Minutes pass between arms on a CPU: say where the run is.
+    print(f'[evaluate {time.strftime("%H:%M:%S")}] {message}', file=sys.stderr, flush=True)
 
 
 def _arm(name: str) -> tuple[bool, bool]:
@@ -340,7 +346,11 @@ class Evaluation:
             'missions': [m.mission_id for m in self.missions]}}
         results['samples'] = {}
         for arm in arms:
-            merged = {**self.writing(arm), **self.recall(arm, gold)}
+            started = time.monotonic()
+            written = self.writing(arm)
+            _progress(f'{arm}: writing done in {time.monotonic() - started:.0f} s')
+            merged = {**written, **self.recall(arm, gold)}
+            _progress(f'{arm}: recall done, {time.monotonic() - started:.0f} s in all')
             results['samples'][arm] = {'writing': merged.pop('samples', []),
                                        'recall': merged.pop('recall_samples', [])}
             results['arms'][arm] = merged or None

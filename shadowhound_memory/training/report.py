@@ -84,27 +84,34 @@ def recommendation(results: dict[str, Any]) -> list[str]:
     base = [arms.get(a) or {} for a in ('base+prompt', 'base+schema')]
     validity = [b['json_validity'] for b in base if b.get('json_validity') is not None]
     success = [b['success_at_5'] for b in base if b.get('success_at_5') is not None]
-    answers = [min(b.get('groundedness') or 0.0, b.get('answer_cites_gold') or 0.0)
-               for b in base if b.get('groundedness') is not None]
+    grounded = [b['groundedness'] for b in base if b.get('groundedness') is not None]
+    cites = [b['answer_cites_gold'] for b in base if b.get('answer_cites_gold') is not None]
     ceiling = results['reference'].get('success_at_5_gold_memories')
     lines = []
     if not validity:
         return ['No base arm was measured: no recommendation.']
     best_validity = max(validity)
+    best_arm = next(a for a in ('base+prompt', 'base+schema')
+                    if (arms.get(a) or {}).get('json_validity') == best_validity)
     if best_validity < VALIDITY_RULE:
-        lines.append(f'- **Add a writing adapter**: the best base arm writes valid JSON '
-                     f'{best_validity:.1%} of the time, under the {VALIDITY_RULE:.0%} rule.')
+        lines.append(f'- **Add a writing adapter**: the best base arm ({best_arm}) writes '
+                     f'valid JSON {best_validity:.1%} of the time, under the '
+                     f'{VALIDITY_RULE:.0%} rule.')
     else:
-        lines.append(f'- Writing: stay with prompting; base JSON validity {best_validity:.1%} '
-                     f'meets the {VALIDITY_RULE:.0%} rule.')
+        lines.append(f'- Writing: stay with prompting; the best base arm ({best_arm}) writes '
+                     f'valid JSON {best_validity:.1%} of the time, meeting the '
+                     f'{VALIDITY_RULE:.0%} rule.')
     if success and ceiling is not None:
         plateau = max(success) >= ceiling - PLATEAU_MARGIN
-        weak = bool(answers) and max(answers) < ANSWER_RULE
+        weak = bool(grounded and cites) and min(max(grounded), max(cites)) < ANSWER_RULE
         if plateau and weak:
+            short = ' and '.join(f'{label} {value:.2f}' for label, value in (
+                ('groundedness', max(grounded)), ('answers citing an answering memory',
+                                                  max(cites))) if value < ANSWER_RULE)
             lines.append(f'- **Add a recall adapter**: success@5 has plateaued ({max(success):.2f}'
                          f' against {ceiling:.2f} with gold memories), so retrieval is not what '
-                         f'holds answers back, and the best base answers are grounded and cite '
-                         f'an answering memory only {max(answers):.0%} of the time.')
+                         f'holds answers back, and the best base arms stay under the '
+                         f'{ANSWER_RULE:.2f} bar: {short}.')
         elif plateau:
             lines.append(f'- Recall: stay with prompting; success@5 has plateaued '
                          f'({max(success):.2f}, gold memories {ceiling:.2f}) and base answers '
@@ -113,6 +120,17 @@ def recommendation(results: dict[str, Any]) -> list[str]:
             lines.append(f'- Recall: no recall adapter yet; success@5 ({max(success):.2f}) has '
                          f'not plateaued (gold memories reach {ceiling:.2f}), so better memories '
                          'come first.')
+    adapted = arms.get('adapter+schema') or arms.get('adapter+prompt') or {}
+    base_accuracy = [b['field_accuracy'] for b in base if b.get('field_accuracy') is not None]
+    if base_accuracy and adapted.get('field_accuracy') is not None and \
+            adapted['field_accuracy'] > max(base_accuracy) + 0.1:
+        base_prompt = base[0].get('writing_prompt_tokens') or 0.0
+        saving = (f", on {adapted['writing_prompt_tokens']:.0f} prompt tokens instead of "
+                  f'{base_prompt:.0f}') if adapted.get('writing_prompt_tokens') else ''
+        lines.append(f"- Beyond the rule, which looks at validity only: the writing adapter's "
+                     f"field accuracy is {adapted['field_accuracy']:.2f} against "
+                     f'{max(base_accuracy):.2f} for the best base arm{saving}. Valid JSON is '
+                     'not yet a right memory.')
     return lines
 
 
