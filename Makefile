@@ -4,8 +4,8 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm eval-deps eval \
-  clean
+.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm chaos eval-deps \
+  eval clean
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +43,11 @@ eval-deps: setup setup-vllm
 # Trains a writing and a recall adapter on the tiny model and compares the four arms.
 eval: eval-deps
 	@scripts/eval-adapters.sh
+
+# Reliability harness (README "Reliability"); CHAOS_ARGS='--soak-minutes 1' for a short run.
+chaos: setup
+	@scripts/with-env.sh sh -c 'PYTHONPATH="$$PWD/bench/chaos:$$PYTHONPATH" exec nice \
+	  python bench/chaos/run.py "$$@"' chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf build install log

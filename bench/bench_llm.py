@@ -30,8 +30,9 @@ per memory (completion tokens per attempt). Writes bench/results/llm.json.
 
     python bench/bench_llm.py [--observations 16] [--adapter DIR] [--url URL]
 
-Without --adapter, a trained adapter at eval/adapters/memory-writing is used if present, else a
-smoke-test adapter with random weights (its speed is a trained one's; its validity is not).
+Without --adapter, the writing adapter `make eval` trains (eval/adapters/writing) is used if
+present, else a smoke-test adapter with random weights (its speed is a trained one's; its
+validity is not).
 """
 
 import argparse
@@ -57,7 +58,7 @@ from shadowhound_memory.synthetic.world import make_mission
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / '.models' / 'smollm2-135m-instruct'
-TRAINED_ADAPTER = ROOT / 'eval' / 'adapters' / 'memory-writing'
+TRAINED_ADAPTER = ROOT / 'eval' / 'adapters' / 'writing'
 ARMS = ('base+prompt', 'base+schema', 'adapter+prompt', 'adapter+schema')
 
 
@@ -139,7 +140,8 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = pathlib.Path(tempfile.mkdtemp(prefix='bench-llm-'))
-    adapter = args.adapter or (str(TRAINED_ADAPTER) if TRAINED_ADAPTER.is_dir() else '')
+    adapter = args.adapter or (str(TRAINED_ADAPTER)
+                               if (TRAINED_ADAPTER / 'adapter_config.json').is_file() else '')
     adapter_kind = 'trained' if adapter else 'random smoke-test weights (speed only)'
     if not adapter:
         adapter = write_random_adapter(str(MODEL_DIR), str(workdir / 'memory-writing'), seed=1)

@@ -89,7 +89,9 @@ def generate_launch_description() -> LaunchDescription:
              '--model', LaunchConfiguration('vllm_model'), '--host', '127.0.0.1',
              '--port', LaunchConfiguration('vllm_port'), LaunchConfiguration('vllm_args')],
         additional_env={'VLLM_ALLOW_RUNTIME_LORA_UPDATING': 'True'},
-        shell=True, output='screen', name='vllm')
+        shell=True, output='screen', name='vllm',
+        # vLLM needs more than the default 5 s to stop its engine processes on SIGINT.
+        sigterm_timeout='30')
     node = Node(
         package='shadowhound_memory', executable='memory_node', name='memory_node',
         namespace=LaunchConfiguration('namespace'), output='screen', emulate_tty=True,

@@ -72,6 +72,11 @@ class MemoryConfig(BaseModel):
         20000, ge=100, le=10_000_000,
         description='Build the HNSW index after this many new points; exact search below.',
         json_schema_extra=READ_ONLY)
+    store_min_free_mb: int = Field(
+        100, ge=0, le=1_000_000,
+        description='Refuse new memories while the disk holding store_path has less free space '
+                    'than this (MB); the embedded store would be killed mid-write on a full disk.',
+        json_schema_extra=READ_ONLY)
     embedding_model: str = Field(
         'all-MiniLM-L6-v2',
         description='Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local folder.',
@@ -103,6 +108,10 @@ class MemoryConfig(BaseModel):
         5.0, gt=0.0, le=1e6, description='Distance at which the distance term falls to 1/e.')
     token_budget: int = Field(
         1024, ge=64, le=131072, description='Token budget of the recall context given to the LLM.')
+    anonymize: bool = Field(
+        False,
+        description='Redact personal data (e-mail addresses, phone numbers, names of people '
+                    'tagged person:<name>) before anything is embedded or stored.')
     dedupe_enabled: bool = Field(True, description='Merge near-duplicate observations.')
     dedupe_radius_m: float = Field(
         1.0, ge=0.0, le=100.0, description='Duplicates lie within this distance.')

@@ -42,15 +42,21 @@ def free_port() -> int:
 
 def vllm_command(python: str, model_dir: str, port: int, served_names: Sequence[str],
                  lora_modules: Mapping[str, str], max_model_len: int = 2048,
-                 host: str = '127.0.0.1') -> list[str]:
-    """Return the command line of an OpenAI-compatible vLLM with LoRA and structured output."""
+                 host: str = '127.0.0.1', enable_lora: bool | None = None) -> list[str]:
+    """
+    Return the command line of an OpenAI-compatible vLLM with LoRA and structured output.
+
+    LoRA is enabled when adapters are given or ``enable_lora`` says so (for adapters that will
+    only be loaded at run time).
+    """
     command = [python, '-m', 'vllm.entrypoints.openai.api_server', '--model', model_dir,
                '--served-model-name', *served_names, '--host', host, '--port', str(port),
                '--max-model-len', str(max_model_len),
                '--structured-outputs-config', STRUCTURED_OUTPUTS]
+    if lora_modules or enable_lora:
+        command += ['--enable-lora', '--max-lora-rank', '16', '--max-loras', '4']
     if lora_modules:
-        command += ['--enable-lora', '--max-lora-rank', '16', '--max-loras', '4',
-                    '--lora-modules', *(f'{k}={v}' for k, v in lora_modules.items())]
+        command += ['--lora-modules', *(f'{k}={v}' for k, v in lora_modules.items())]
     return command
 
 

@@ -381,6 +381,11 @@ class LlmRouter:
                 route.label + (f' ({route.fallback_reason})' if route.fallback_reason else '')
         for key, value in CAPABILITIES[self.settings.topology].items():
             facts[f'capability {key}'] = value
-        for key, count in sorted(self.usage.snapshot().items()):
+        usage = self.usage.snapshot()
+        totals: Counter[str] = Counter()
+        for key, count in usage.items():
+            totals[key.split('/', 1)[0]] += count
+        for key, count in sorted(usage.items()):
             facts[f'usage {key}'] = count
+            facts[f'usage_rate {key}'] = round(count / totals[key.split('/', 1)[0]], 3)
         return facts

@@ -86,7 +86,8 @@ def make_store(config: MemoryConfig) -> MemoryStore:
     except OSError as exc:
         raise StoreError(f'cannot create the store folder {path} ({exc.strerror}); set store_path '
                          'to a writable folder') from exc
-    return EdgeStore(path, optimize_threshold=config.store_optimize_threshold)
+    return EdgeStore(path, optimize_threshold=config.store_optimize_threshold,
+                     min_free_bytes=config.store_min_free_mb * 2**20)
 
 
 @dataclass
@@ -143,7 +144,7 @@ def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | 
         embedder=embedder if embedder is not None else make_embedder(config),
         writer=writer, dedupe=dedupe_config(config),
         retention=retention_config(config), weights=ranking_weights(config),
-        token_budget=config.token_budget)
+        token_budget=config.token_budget, anonymize=config.anonymize)
 
 
 def apply_config(service: MemoryService, config: MemoryConfig) -> None:
@@ -152,6 +153,7 @@ def apply_config(service: MemoryService, config: MemoryConfig) -> None:
     service.retention = retention_config(config)
     service.weights = ranking_weights(config)
     service.token_budget = config.token_budget
+    service.anonymize = config.anonymize
 
 
 def apply_llm_config(llm: LlmParts, config: MemoryConfig) -> None:

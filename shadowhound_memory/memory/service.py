@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
                                        MemoryPackageError)
+from shadowhound_memory.memory.anonymize import Anonymizer
 from shadowhound_memory.memory.hygiene import (could_be_duplicate, DedupeConfig, enforce_quota,
                                                find_duplicate, is_duplicate, merged,
                                                purge_expired, RetentionConfig)
@@ -101,7 +102,7 @@ class MemoryService:
                  writer: RecordWriter | None = None, dedupe: DedupeConfig | None = None,
                  retention: RetentionConfig | None = None,
                  weights: RankingWeights | None = None, token_budget: int = 1024,
-                 count_tokens: TokenCounter | None = None) -> None:
+                 count_tokens: TokenCounter | None = None, anonymize: bool = False) -> None:
         if token_budget < 0:
             raise InvalidRequestError(f'token_budget must be >= 0, got {token_budget}')
         self.store = store
@@ -112,6 +113,9 @@ class MemoryService:
         self.retriever = Retriever(store, embedder, weights)
         self.token_budget = token_budget
         self.count_tokens = count_tokens
+        # Redaction happens before the writer, the embedding and the store see anything.
+        self.anonymize = anonymize
+        self.anonymizer = Anonymizer()
         self._write_lock = threading.Lock()
         self._stats_lock = threading.Lock()
         self.written = 0
@@ -136,6 +140,8 @@ class MemoryService:
         """Write a batch: one embedding call, one upsert; bad items are refused, not fatal."""
         outcomes: list[WriteOutcome] = []
         records = []
+        if self.anonymize:
+            items = [(self.anonymizer.observation(o), p, c) for o, p, c in items]
         for written in self.writer.write_many(items):
             if isinstance(written, InvalidRequestError):
                 outcomes.append(WriteOutcome(None, error=str(written)))
@@ -158,6 +164,8 @@ class MemoryService:
 
     def write_record(self, record: MemoryRecord) -> WriteOutcome:
         """Write a whole record (an agent's JSON), with duplicate merging."""
+        if self.anonymize:
+            record = self.anonymizer.record(record)
         return self._store([record], self.embedder.embed([embedding_text(record)]))[0]
 
     def write_text(self, text: str, mission_id: str, stamp: float,
@@ -293,12 +301,17 @@ class MemoryService:
                            time_from=time_from, time_to=time_to)
         with self._write_lock:
             if not ids:
-                return self.store.delete(flt)
-            chosen = [r.id for r in self.store.get(ids)
-                      if (mission_id is None or r.mission_id == mission_id)
-                      and (time_from is None or r.timestamp >= time_from)
-                      and (time_to is None or r.timestamp <= time_to)]
-            return self.store.delete_ids(chosen)
+                deleted = self.store.delete(flt)
+            else:
+                chosen = [r.id for r in self.store.get(ids)
+                          if (mission_id is None or r.mission_id == mission_id)
+                          and (time_from is None or r.timestamp >= time_from)
+                          and (time_to is None or r.timestamp <= time_to)]
+                deleted = self.store.delete_ids(chosen)
+            if deleted:
+                # A forgotten memory must leave the disk, not only the search results.
+                self.store.purge_deleted()
+            return deleted
 
     def apply_retention(self, now: float) -> int:
         """Purge memories older than the retention age; return how many."""

@@ -43,7 +43,8 @@ from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.task import Future
 from shadowhound_memory.config import MemoryConfig
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
+from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
+                                       MemoryPackageError)
 from shadowhound_memory.llm.synthesis import Synthesis
 from shadowhound_memory.memory.factory import (apply_config, apply_llm_config, build_llm,
                                                build_memory_service, pose_buffer_config)
@@ -297,13 +298,17 @@ class MemoryNode(Node):
         return self.service.write_observations(items)
 
     def _publish_written(self, outcomes: Sequence[Any]) -> None:
+        # At shutdown (SIGINT ends the context first) the queue is still written to the store,
+        # but nobody can be told: publishing would only raise.
+        publish = self.context.ok()
         for outcome in outcomes:
             if getattr(outcome, 'error', None):
                 self.get_logger().warning(f'observation not stored: {outcome.error}',
                                           throttle_duration_sec=2.0)
                 continue
             self._remember(outcome.record)
-            self.events_pub.publish(record_to_msg(outcome.record))
+            if publish:
+                self.events_pub.publish(record_to_msg(outcome.record))
 
     def _remember(self, record: MemoryRecord) -> None:
         with self._recent_lock:
@@ -315,7 +320,14 @@ class MemoryNode(Node):
 
     def _seed_recent(self) -> None:
         assert self.service is not None
-        for record in self.service.recent(self.config.mission_id, self.config.markers_max):
+        try:
+            records = self.service.recent(self.config.mission_id, self.config.markers_max)
+        except BackendUnavailableError as exc:
+            # A server that is away must not stop the node (writes wait in the outbox) nor fail
+            # a forget that was queued: the markers start from what is written from now on.
+            self.get_logger().warning(f'markers start empty: {exc}')
+            return
+        for record in records:
             self._remember(record)
 
     # Services ---------------------------------------------------------------------------------

@@ -114,6 +114,13 @@ class MemoryStore(ABC):
     def delete(self, flt: MemoryFilter) -> int:
         """Delete every record matching ``flt``; return how many; durable on return."""
 
+    def purge_deleted(self) -> None:
+        """
+        Remove what deleted records left on disk, where the backend keeps it (a no-op here).
+
+        Called after a forget: data governance means the bytes are gone, not only hidden.
+        """
+
     @abstractmethod
     def health(self) -> dict[str, str]:
         """Return backend facts for diagnostics (kind, path or URL, state, pending outbox)."""

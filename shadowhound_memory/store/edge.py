@@ -22,11 +22,26 @@ acknowledged write survives a kill -9 (the durability test kills a real writer t
 Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW index,
 which the store does once ``optimize_threshold`` new points have arrived (exact search over a few
 thousand 384-d vectors takes well under a millisecond, so small stores never need it).
+
+Edge writes its segments through memory maps. When the disk fills, a write into a mapped page
+that the file system cannot back kills the process with SIGBUS (measured on a full tmpfs: the
+whole node died, the data written before survived). Besides about 5 KB per memory, Edge takes
+disk in steps: vectors in 32 MB chunks, and a new segment of about 58 MB when a store is first
+loaded after it was written. So the store refuses to open, and refuses upserts, with an error
+that says why, while the disk holding it has less than ``min_free_bytes`` left (the node's
+default of 100 MB covers both steps); deletes stay allowed, being small and the way to make room.
+
+A delete only hides a point: its payload stays in the segment pages and in the WAL, readable with
+grep (measured, also after ``optimize()``). ``purge_deleted()``, which a forget calls, rewrites
+the shard with the live points only and swaps it in: ``shard.compact/`` is built and closed,
+``shard/`` becomes ``shard.old/``, ``shard.compact/`` becomes ``shard/``, ``shard.old/`` is
+removed; ``open_collection()`` finishes or undoes a swap that a crash interrupted.
 """
 
 from collections.abc import Sequence
 import logging
 import os
+import shutil
 import threading
 from typing import Any
 
@@ -37,13 +52,17 @@ from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
 from shadowhound_memory.store.common import (check_info, check_vectors, Condition, conditions,
                                              first_in_circle, FLOAT_INDEXES, from_payload,
-                                             KEYWORD_INDEXES, Match, MatchAnyOf, read_info,
-                                             to_payload, valid_ids, write_info)
+                                             fsync_dir, KEYWORD_INDEXES, Match, MatchAnyOf,
+                                             read_info, to_payload, valid_ids, write_info)
 
 _LOG = logging.getLogger(__name__)
 
 INFO_FILE = 'collection.json'
 SHARD_DIR = 'shard'
+COMPACT_DIR = 'shard.compact'
+OLD_DIR = 'shard.old'
+COMPACT_PAGE = 1000
+DEFAULT_MIN_FREE_BYTES = 100 * 2**20
 
 
 def _condition(condition: Condition) -> Any:
@@ -63,11 +82,15 @@ def _edge_filter(flt: MemoryFilter) -> Any:
 class EdgeStore(MemoryStore):
     """Memory records in a Qdrant Edge shard under ``path``; one process at a time."""
 
-    def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000) -> None:
+    def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000,
+                 min_free_bytes: int = DEFAULT_MIN_FREE_BYTES) -> None:
         if optimize_threshold < 1:
             raise StoreError(f'optimize_threshold must be at least 1, got {optimize_threshold}')
+        if min_free_bytes < 0:
+            raise StoreError(f'min_free_bytes must not be negative, got {min_free_bytes}')
         self.path = os.path.abspath(os.fspath(path))
         self.optimize_threshold = optimize_threshold
+        self.min_free_bytes = min_free_bytes
         self._shard: Any = None
         self._info: CollectionInfo | None = None
         self._lock = threading.RLock()
@@ -84,6 +107,8 @@ class EdgeStore(MemoryStore):
                 check_info(self._require_info(), info, f'the store at {self.path}')
                 return
             os.makedirs(self.path, exist_ok=True)
+            self._check_free_space('open the store')
+            self._finish_swap()
             stored = read_info(info_path)
             exists = os.path.exists(os.path.join(shard_path, 'edge_config.json'))
             if exists and stored is not None:
@@ -108,6 +133,18 @@ class EdgeStore(MemoryStore):
             shard_info = self._shard.info()
             self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
             self._info = info
+
+    def _finish_swap(self) -> None:
+        """Complete or undo a purge_deleted() swap that a crash cut short."""
+        shard, compact, old = (os.path.join(self.path, d)
+                               for d in (SHARD_DIR, COMPACT_DIR, OLD_DIR))
+        if os.path.exists(old) and not os.path.exists(shard):
+            # Crashed between the two renames: the compacted shard was complete and closed.
+            os.rename(compact if os.path.exists(compact) else old, shard)
+            fsync_dir(self.path)
+        for leftover in (compact, old):
+            if os.path.exists(leftover):
+                shutil.rmtree(leftover)
 
     def _create(self, shard_path: str, info: CollectionInfo) -> Any:
         config = edge.EdgeConfig(vectors=edge.EdgeVectorParams(size=info.dimension,
@@ -163,19 +200,81 @@ class EdgeStore(MemoryStore):
         with self._lock:
             checked = check_vectors(records, vectors, self._require_info().dimension)
             points = [edge.Point(r.id, v, to_payload(r)) for r, v in zip(records, checked)]
+            self._check_free_space('store new memories')
             self._update(edge.UpdateOperation.upsert_points(points))
             self._since_optimize += len(points)
             if self._since_optimize > self.optimize_threshold:
-                self.optimize()
+                try:
+                    self.optimize()
+                except StoreError as exc:
+                    # The points are in the WAL; an index build that failed only leaves search
+                    # exact, and the next upsert tries again.
+                    _LOG.warning('%s', exc)
+
+    def free_bytes(self) -> int:
+        """Return the free space on the disk holding the store."""
+        return shutil.disk_usage(self.path).free
+
+    def _check_free_space(self, what: str) -> None:
+        try:
+            free = self.free_bytes()
+        except OSError as exc:
+            raise StoreError(f'cannot {what}: the store folder {self.path} is unreadable '
+                             f'({exc.strerror})') from exc
+        if free < self.min_free_bytes:
+            raise StoreError(
+                f'cannot {what}: the disk holding the store at {self.path} has '
+                f'{free / 2**20:.1f} MB free, below the {self.min_free_bytes / 2**20:.0f} MB '
+                'reserve (store_min_free_mb); writes are refused until space is freed (Edge '
+                'would otherwise be killed mid-write); stored memories are unaffected')
 
     def optimize(self) -> None:
         """Build the HNSW index now (blocking; seconds per 10k points), e.g. when idle."""
         with self._lock:
             shard = self._require()
+            self._check_free_space('build the search index')
             _LOG.info('optimizing the store at %s (%d new points)', self.path,
                       self._since_optimize)
             self._read('optimize', shard.optimize)
             shard_info = shard.info()
+            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+
+    def purge_deleted(self) -> None:
+        """Rewrite the shard with its live points only, so deleted payloads leave the disk."""
+        with self._lock:
+            shard = self._require()
+            info = self._require_info()
+            self._check_free_space('purge deleted memories')
+            shard_path, compact_path, old_path = (os.path.join(self.path, d)
+                                                  for d in (SHARD_DIR, COMPACT_DIR, OLD_DIR))
+            if os.path.exists(compact_path):
+                shutil.rmtree(compact_path)
+            try:
+                compact = self._create(compact_path, info)
+                offset = None
+                while True:
+                    request = edge.ScrollRequest(offset=offset, limit=COMPACT_PAGE,
+                                                 with_payload=True, with_vector=True)
+                    points, offset = shard.scroll(request)
+                    if points:
+                        compact.update(edge.UpdateOperation.upsert_points(
+                            [edge.Point(p.id, p.vector, p.payload) for p in points]))
+                    if offset is None:
+                        break
+                compact.flush()
+                compact.close()
+                shard.flush()
+                shard.close()
+            except Exception as exc:  # noqa: B902 - Edge raises plain Exception
+                raise StoreError(f'purging deleted memories in {self.path} failed (the store '
+                                 f'is unchanged): {exc}') from exc
+            self._shard = None
+            os.rename(shard_path, old_path)
+            os.rename(compact_path, shard_path)
+            fsync_dir(self.path)
+            shutil.rmtree(old_path)
+            self._shard = edge.EdgeShard.load(shard_path)
+            shard_info = self._shard.info()
             self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
 
     def delete_ids(self, ids: Sequence[str]) -> int:

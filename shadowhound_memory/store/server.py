@@ -32,6 +32,7 @@ before contacting the server again, so a dead link costs one timeout, not one pe
 
 from collections.abc import Callable, Iterator, Sequence
 import dataclasses
+import errno
 import fcntl
 import json
 import logging
@@ -144,10 +145,18 @@ class Outbox:
         """Add one write at the end; durable when this returns."""
         line = (json.dumps(entry, separators=(',', ':')) + '\n').encode()
         created = not os.path.exists(self.path)
-        with open(self.path, 'ab') as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        # Unbuffered, so that a failed write leaves nothing behind to be flushed at close.
+        with open(self.path, 'ab', buffering=0) as handle:
+            size = handle.tell()
+            try:
+                if handle.write(line) != len(line):
+                    raise OSError(errno.ENOSPC, 'short write')
+                os.fsync(handle.fileno())
+            except OSError as exc:
+                # A part-written line would make the next entry unreadable: cut it off.
+                os.ftruncate(handle.fileno(), size)
+                raise StoreError(f'the outbox {self.path} could not keep the write '
+                                 f'({exc.strerror}); free disk space, it was not stored') from exc
         if created:
             fsync_dir(self.folder)
         self.pending += 1

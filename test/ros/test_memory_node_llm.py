@@ -19,9 +19,10 @@ import time
 
 from fake_llm import FakeLlmServer
 import pytest
-from shadowhound_memory.msg import RecallTrace
+from shadowhound_memory.msg import MemoryRecord, RecallTrace
 from shadowhound_memory.srv import ManageAdapter, Recall
-from test_memory_node import collect, recall, set_parameter, write
+from std_msgs.msg import String
+from test_memory_node import collect, publisher, recall, set_parameter, write
 import vllm_server
 
 pytestmark = pytest.mark.ros
@@ -53,7 +54,15 @@ def test_writes_and_answers_go_through_the_adapters_adapter_mode_names(make_memo
     assert 'deterministic' not in written.message
     stats = diagnostics(memory)
     assert stats['usage memory-writing/memory-writing'] == '1'
+    assert stats['usage_rate memory-writing/memory-writing'] == '1.0'
     assert '"schema_valid": 1' in stats['llm_writing']
+
+    # Observations from the topic take the same writing route.
+    events = collect(memory, MemoryRecord, 'memory/events')
+    observations = publisher(memory, String, 'observations_text')
+    observations.publish(String(data='a green backpack next to the sofa'))
+    memory.wait_for(lambda: events, timeout=120.0, what='the observation written by the LLM')
+    assert diagnostics(memory)['usage memory-writing/memory-writing'] == '2'
 
     answer = recall(memory, 'Where did we see the red ball?', synthesize=True)
     assert answer.success, answer.message
