@@ -208,3 +208,23 @@ def test_resume_starts_afresh_when_the_settings_changed(adapter, tiny_model, tin
     changed = config.model_copy(update={'lr': 1e-3})
     assert train(changed, resume=True, progress=False)['steps'] == 1
     assert 'starting afresh' in capsys.readouterr().err
+
+
+def test_vllm_serves_the_merged_model_and_it_answers_unlike_the_base(adapter, llm_server,
+                                                                     tiny_model, tiny_data,
+                                                                     tmp_path):
+    from shadowhound_memory.llm.client import LlmClient
+    from shadowhound_memory.llm.prompts import writing_messages
+    from shadowhound_memory.training.merge import merge
+    from shadowhound_memory.training.server import VllmServer
+    from vllm_server import VENV_PYTHON
+    merged = merge(adapter[0], tmp_path / 'merged', tiny_model)
+    prompts = [writing_messages(p.input)
+               for p in read_jsonl(tiny_data / 'writing_dev.jsonl', WritingPair)[:2]]
+    base = [LlmClient(llm_server.url, timeout_s=120).chat(llm_server.base_model, m, 32).text
+            for m in prompts]
+    with VllmServer(str(VENV_PYTHON), str(merged), base_name='merged-writer') as server:
+        client = LlmClient(server.base_url, timeout_s=120)
+        assert client.probe().base_models == ['merged-writer']
+        served = [client.chat('merged-writer', m, 32).text for m in prompts]
+    assert served != base
