@@ -27,10 +27,8 @@ import os
 import pathlib
 import sys
 
-import httpx
-
 from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
-from shadowhound_memory.llm.client import base_url, check_name
+from shadowhound_memory.llm.client import check_name, LlmClient
 from shadowhound_memory.llm.local_server import vllm_command
 
 DEFAULT_ADAPTER_ROOT = '~/.ros/shadowhound_memory/adapters'
@@ -70,26 +68,9 @@ def check_adapter(name: str, path: str | pathlib.Path, root: str | pathlib.Path,
 def register(server: str, name: str, path: str | pathlib.Path,
              root: str | pathlib.Path | None = None, max_lora_rank: int = 16,
              timeout_s: float = 120.0) -> pathlib.Path:
-    """
-    Check the adapter and load it into a running vLLM under name.
-
-    Posted here rather than through LlmClient.load_adapter: vLLM answers this route with plain
-    text ("Success: LoRA adapter ... added"), not JSON, and the status code is what counts.
-    """
+    """Check the adapter and load it into a running vLLM under name (runtime LoRA loading)."""
     folder = check_adapter(name, path, root or adapter_root(), max_lora_rank)
-    url = base_url(server) + '/v1/load_lora_adapter'
-    try:
-        response = httpx.post(url, json={'lora_name': name, 'lora_path': str(folder)},
-                              timeout=timeout_s)
-    except httpx.HTTPError as exc:
-        raise BackendUnavailableError(f'{url} did not answer ({exc}); is vLLM running with '
-                                      'VLLM_ALLOW_RUNTIME_LORA_UPDATING=True?') from exc
-    if response.status_code == 404 and 'lora_path' not in response.text:
-        raise BackendUnavailableError(f'{url}: no such route; start vLLM with '
-                                      'VLLM_ALLOW_RUNTIME_LORA_UPDATING=True')
-    if response.status_code != 200:
-        raise InvalidRequestError(f'vLLM refused adapter {name!r} (HTTP '
-                                  f'{response.status_code}): {response.text[:300]}')
+    LlmClient(server, timeout_s=timeout_s).load_adapter(name, str(folder))
     return folder
 
 
