@@ -4,7 +4,8 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm chaos clean
+.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm chaos eval-deps \
+  eval clean
 
 setup:
 	@scripts/setup.sh
@@ -34,6 +35,14 @@ bench-node: setup
 
 bench-llm: setup setup-vllm
 	@scripts/with-env.sh python bench/bench_llm.py $(BENCH_ARGS)
+
+eval-deps: setup setup-vllm
+	@scripts/with-env.sh python -m pip install -q --disable-pip-version-check \
+	  -r requirements/train.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
+
+# Trains a writing and a recall adapter on the tiny model and compares the four arms.
+eval: eval-deps
+	@scripts/eval-adapters.sh
 
 # Reliability harness (README "Reliability"); CHAOS_ARGS='--soak-minutes 1' for a short run.
 chaos: setup setup-vllm
