@@ -80,13 +80,14 @@ def generate_launch_description() -> LaunchDescription:
             description='Extra vllm serve flags, e.g. --lora-modules memory-writing=DIR '
                         'recall=DIR.'),
     ]
-    # Through the shell, so that vllm_args splits into separate flags; vLLM listens on loopback
+    # Through the shell, so that vllm_args splits into separate flags; `exec` makes vLLM the
+    # process launch signals (a shell would die and leave vLLM running). It listens on loopback
     # only, beside the node. Runtime adapter loading is on; the node loads only from
     # llm_adapter_dir.
     vllm = ExecuteProcess(
         condition=IfCondition(LaunchConfiguration('start_vllm')),
-        cmd=[LaunchConfiguration('vllm_python'), '-m', 'vllm.entrypoints.openai.api_server',
-             '--model', LaunchConfiguration('vllm_model'), '--host', '127.0.0.1',
+        cmd=['exec', LaunchConfiguration('vllm_python'), '-m',
+             'vllm.entrypoints.openai.api_server', '--model', LaunchConfiguration('vllm_model'), '--host', '127.0.0.1',
              '--port', LaunchConfiguration('vllm_port'), LaunchConfiguration('vllm_args')],
         additional_env={'VLLM_ALLOW_RUNTIME_LORA_UPDATING': 'True'},
         shell=True, output='screen', name='vllm',
