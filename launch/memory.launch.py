@@ -88,7 +88,8 @@ def generate_launch_description() -> LaunchDescription:
         condition=IfCondition(LaunchConfiguration('start_vllm')),
         cmd=['exec', LaunchConfiguration('vllm_python'), '-m',
              'vllm.entrypoints.openai.api_server', '--model', LaunchConfiguration('vllm_model'),
-             '--host', '127.0.0.1', '--port', LaunchConfiguration('vllm_port'), LaunchConfiguration('vllm_args')],
+             '--host', '127.0.0.1', '--port', LaunchConfiguration('vllm_port'),
+             LaunchConfiguration('vllm_args')],
         additional_env={'VLLM_ALLOW_RUNTIME_LORA_UPDATING': 'True'},
         shell=True, output='screen', name='vllm',
         # vLLM needs more than the default 5 s to stop its engine processes on SIGINT.
