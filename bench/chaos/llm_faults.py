@@ -74,6 +74,7 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
 
     def write_stage(stage: str) -> None:
         routes: collections.Counter[str] = collections.Counter()
+        notes: collections.Counter[str] = collections.Counter()
         started = time.monotonic()
         for i in range(writes_per_stage):
             text = f'{TEXTS[i % len(TEXTS)]} ({stage} {i})'
@@ -83,12 +84,15 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
                 refused[response.message[:100] if response else 'no answer'] += 1
                 continue
             acked.append(response.record.id)
-            routes[_route_of(response.message)] += 1
+            route = _route_of(response.message)
+            routes[route] += 1
+            if route != 'adapter':
+                notes[response.message.split('(', 1)[-1].rstrip(')')[:120]] += 1
         answer = probe.call(Recall, f'/{NAMESPACE}/recall',
                             Recall.Request(question='where is the red ball?', synthesize=True),
                             timeout=180.0)
         stages[stage] = {
-            'write_routes': dict(routes),
+            'write_routes': dict(routes), 'fallback_notes': dict(notes),
             'write_ms_mean': round((time.monotonic() - started) * 1000.0 / writes_per_stage),
             'recall': 'no answer' if answer is None else
             f'success={answer.success}, cited={len(answer.cited_ids)}: {answer.message[:120]}'}

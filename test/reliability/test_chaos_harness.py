@@ -102,8 +102,11 @@ def test_llm_server_faults_keep_writes_and_answers_flowing_with_their_reasons(pr
     assert stages['vLLM killed']['write_routes'] == {'deterministic': 2}
     assert 'retrieval-only' in stages['vLLM killed']['recall']
     assert all(stage['recall'].startswith('success=True') for stage in stages.values())
-    assert stages['vLLM restarted without adapters']['write_routes'] == {'adapter': 2}
+    # Once the node has found the restarted server and loaded the adapter back, writes use it;
+    # a request that still fails against the warming server falls back (never refused).
     assert figures['adapter_route_back_after_restart_s'] >= 0
+    restarted = stages['vLLM restarted without adapters']['write_routes']
+    assert restarted.get('adapter', 0) >= 1 and set(restarted) <= {'adapter', 'deterministic'}
     assert figures['refused_writes'] == {}
     assert (figures['lost_writes'], figures['duplicate_writes']) == (0, 0)
     assert figures['node_crashes'] == 0 and figures['exit_code_after_sigint'] == 0
