@@ -64,6 +64,18 @@ def generate_launch_description() -> LaunchDescription:
             'writer', default_value='deterministic',
             description='deterministic, or llm: records written through the writing route.'),
         DeclareLaunchArgument(
+            'pose_input', default_value='odometry',
+            description='odometry (nav_msgs/Odometry on odom), pose (PoseStamped on pose) or '
+                        'pose_with_covariance (PoseWithCovarianceStamped on pose: AMCL, '
+                        'slam_toolbox).'),
+        DeclareLaunchArgument(
+            'pose_topic', default_value='pose',
+            description='Where the pose input reads from: /amcl_pose for AMCL, /pose for '
+                        'slam_toolbox (pose_input pose or pose_with_covariance).'),
+        DeclareLaunchArgument(
+            'odom_topic', default_value='odom',
+            description='Where odometry is read from (pose_input odometry).'),
+        DeclareLaunchArgument(
             'start_vllm', default_value='false',
             description='true also starts a co-located vLLM server (vllm_model, vllm_args) on '
                         'vllm_port; set vllm_url to http://127.0.0.1:<vllm_port> to use it.'),
@@ -101,8 +113,11 @@ def generate_launch_description() -> LaunchDescription:
             'memory_backend': LaunchConfiguration('memory_backend'),
             'adapter_mode': LaunchConfiguration('adapter_mode'),
             'writer': LaunchConfiguration('writer'),
+            'pose_input': LaunchConfiguration('pose_input'),
             'llm_url': ParameterValue(LaunchConfiguration('vllm_url'), value_type=str),
         }],
+        remappings=[('pose', LaunchConfiguration('pose_topic')),
+                    ('odom', LaunchConfiguration('odom_topic'))],
         arguments=['--ros-args', '--log-level', LaunchConfiguration('log_level')])
     return LaunchDescription(arguments + [
         vllm,

@@ -132,15 +132,43 @@ class MemoryConfig(BaseModel):
                     'counted.', json_schema_extra=READ_ONLY)
     ingest_batch_size: int = Field(
         64, ge=1, le=4096, description='Observations embedded and stored per batch.')
+    pose_input: Literal['odometry', 'pose', 'pose_with_covariance'] = Field(
+        'odometry',
+        description='Where the pose comes from: odometry (nav_msgs/Odometry on odom), pose '
+                    '(geometry_msgs/PoseStamped on pose) or pose_with_covariance '
+                    '(geometry_msgs/PoseWithCovarianceStamped on pose: AMCL, slam_toolbox).',
+        json_schema_extra=READ_ONLY)
     pose_history_s: float = Field(
         120.0, gt=0.0, le=86400.0, description='Odometry kept for stamping late observations.',
         json_schema_extra=READ_ONLY)
     pose_max_gap_s: float = Field(
         0.5, gt=0.0, le=60.0,
-        description='Odometry gaps longer than this leave the pose unknown.')
+        description='Pose samples farther apart than this are not interpolated: a stamp within '
+                    'pose_max_extrapolation_s of one takes it, others have no pose. With a '
+                    'localizer, about 2.5 times its period.')
     pose_max_extrapolation_s: float = Field(
         0.2, ge=0.0, le=10.0,
         description='How far past the newest odometry a pose may be extrapolated.')
+    pose_jump_m: float = Field(
+        0.5, gt=0.0, le=1000.0,
+        description='Neighbouring poses farther apart than this plus pose_max_speed_mps times '
+                    'their time difference are a jump (relocalization): never interpolated.')
+    pose_jump_rad: float = Field(
+        0.5, gt=0.0, le=3.15,
+        description='Heading change beyond this plus pose_max_yaw_rate_rps times the time '
+                    'difference is a jump.')
+    pose_max_speed_mps: float = Field(
+        1.5, ge=0.0, le=100.0, description='Fastest the robot drives (jump detection).')
+    pose_max_yaw_rate_rps: float = Field(
+        2.0, ge=0.0, le=100.0, description='Fastest the robot turns (jump detection).')
+    pose_uncertain_std_m: float = Field(
+        0.5, ge=0.0, le=1e6,
+        description='Position standard deviation (from the pose covariance) above which a '
+                    'memory is tagged pose:uncertain; 0: never.')
+    pose_uncertain_yaw_std_rad: float = Field(
+        0.5, ge=0.0, le=1e6,
+        description='Heading standard deviation above which a memory is tagged pose:uncertain; '
+                    '0: never.')
     pose_wait_s: float = Field(
         0.3, ge=0.0, le=10.0,
         description='How long an observation newer than the odometry waits for it to catch up.')

@@ -41,7 +41,12 @@ def pose_buffer_config(config: MemoryConfig) -> PoseBufferConfig:
     """Return the pose buffer's settings."""
     return PoseBufferConfig(history_s=config.pose_history_s, max_gap_s=config.pose_max_gap_s,
                             max_extrapolation_s=config.pose_max_extrapolation_s,
-                            frame_id=config.map_frame)
+                            frame_id=config.map_frame, jump_distance_m=config.pose_jump_m,
+                            jump_angle_rad=config.pose_jump_rad,
+                            max_speed_mps=config.pose_max_speed_mps,
+                            max_yaw_rate_rps=config.pose_max_yaw_rate_rps,
+                            uncertain_position_std_m=config.pose_uncertain_std_m,
+                            uncertain_yaw_std_rad=config.pose_uncertain_yaw_std_rad)
 
 
 def ranking_weights(config: MemoryConfig) -> RankingWeights:

@@ -39,11 +39,11 @@ from shadowhound_memory.memory.anonymize import Anonymizer
 from shadowhound_memory.memory.hygiene import (could_be_duplicate, DedupeConfig, enforce_quota,
                                                find_duplicate, is_duplicate, merged,
                                                purge_expired, RetentionConfig)
-from shadowhound_memory.memory.schema import (format_validation_error, MemoryRecord,
+from shadowhound_memory.memory.schema import (format_validation_error, MAX_TAGS, MemoryRecord,
                                               MISSION_PATTERN, SCHEMA_VERSION, TAG_PATTERN)
 from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContext, Observation,
                                               RecordWriter, WrittenRecord)
-from shadowhound_memory.pose.buffer import PoseEstimate
+from shadowhound_memory.pose.buffer import PoseEstimate, UNCERTAIN_POSE_TAG
 from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, TokenCounter
 from shadowhound_memory.retrieval.ranking import RankingWeights
 from shadowhound_memory.retrieval.retriever import RecallQuery, Retriever
@@ -62,6 +62,20 @@ def embedding_text(record: MemoryRecord) -> str:
     """
     rooms = [t.split(':', 1)[1].replace('_', ' ') for t in record.tags if t.startswith('room:')]
     return f"{record.text} (in the {', '.join(rooms)})" if rooms else record.text
+
+
+def with_pose_quality(record: MemoryRecord, pose: PoseEstimate | None) -> MemoryRecord:
+    """
+    Tag a record whose pose the pose source was unsure of (covariance above the bounds).
+
+    Added after the writer, whichever writer it was, so that an LLM cannot drop or invent it; it
+    goes first, so a record already holding MAX_TAGS tags loses its last tag rather than this one.
+    """
+    if pose is None or not pose.known or not pose.uncertain or \
+            UNCERTAIN_POSE_TAG in record.tags:
+        return record
+    tags = [UNCERTAIN_POSE_TAG, *record.tags][:MAX_TAGS]
+    return MemoryRecord.model_validate({**record.model_dump(), 'tags': tags})
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
@@ -142,12 +156,13 @@ class MemoryService:
         records = []
         if self.anonymize:
             items = [(self.anonymizer.observation(o), p, c) for o, p, c in items]
-        for written in self.writer.write_many(items):
+        for written, (_, pose, _) in zip(self.writer.write_many(items), items):
             if isinstance(written, InvalidRequestError):
                 outcomes.append(WriteOutcome(None, error=str(written)))
                 continue
-            outcomes.append(WriteOutcome(written.record, note=written.note))
-            records.append(written.record)
+            record = with_pose_quality(written.record, pose)
+            outcomes.append(WriteOutcome(record, note=written.note))
+            records.append(record)
         # Nothing to embed when every item was refused: skip the model (or the network) call.
         vectors = self.embedder.embed([embedding_text(r) for r in records]) if records else []
         stored = iter(self._store(records, vectors))
@@ -201,6 +216,7 @@ class MemoryService:
         written = self.writer.write_noted(Observation(text=text, stamp=stamp, source=source,
                                                       tags=tuple(tags)), pose,
                                           MissionContext(mission_id=mission_id))
+        written.record = with_pose_quality(written.record, pose)
         if not event:
             return written
         try:

@@ -13,17 +13,29 @@
 # limitations under the License.
 
 """
-A time-indexed odometry buffer that gives the robot pose at any recent instant.
+A time-indexed pose buffer that gives the robot pose at any recent instant.
 
 An observation is stamped with the pose at the time it was observed, not the latest pose: a
 detection that arrives 200 ms late on a robot driving at 1 m/s would otherwise be placed 20 cm
-off. Between samples the position is interpolated linearly and the heading along the shorter
-arc; slightly past the newest sample it is extrapolated within a bound; across a gap in odometry
-or far from it the pose is reported unknown, because an invented pose is worse than none.
+off. The samples come from odometry (30-100 Hz, continuous) or a localizer (AMCL, slam_toolbox:
+1-10 Hz, and it jumps when it relocalizes). The rules, in the order they apply:
+
+- between two samples the position is interpolated linearly and the heading along the shorter arc;
+- two neighbouring samples farther apart than the robot can move in the time between them (a
+  relocalization) are never interpolated: a stamp within max_extrapolation_s of one of them takes
+  that sample as it is, any other stamp between them has an unknown pose;
+- two samples more than max_gap_s apart are not interpolated either (same holding rule);
+- slightly past the newest or before the oldest sample the pose is extrapolated within
+  max_extrapolation_s, along the last pair's motion unless that pair is a gap or a jump (then the
+  edge sample is held);
+- a sample whose covariance exceeds the uncertainty bounds makes every pose derived from it
+  uncertain (records then carry the tag pose:uncertain).
+
+An invented pose is worse than none, so anything else is reported unknown with the reason.
 """
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 import math
 import threading
@@ -36,14 +48,22 @@ from shadowhound_memory.memory.schema import FRAME_PATTERN, normalize_yaw
 _LOG = logging.getLogger(__name__)
 
 
+# Added to a record whose pose came from a sample above the covariance bounds: a tag, not a schema
+# field, so recall can filter on it (tags_any / tags_all) and older readers keep working.
+UNCERTAIN_POSE_TAG = 'pose:uncertain'
+
+
 @dataclass(frozen=True)
 class PoseSample:
-    """One odometry reading: where the robot was at ``stamp`` (seconds)."""
+    """One pose reading: where the robot was at ``stamp`` (seconds), and how sure it was."""
 
     stamp: float
     x: float
     y: float
     yaw: float
+    # Standard deviations from the message covariance; 0.0 when the source gives none.
+    position_std: float = 0.0
+    yaw_std: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class PoseEstimate:
     reason: str
     frame_id: str
     extrapolated: bool = False
+    uncertain: bool = False
 
 
 class PoseBufferConfig(BaseModel):
@@ -76,6 +97,24 @@ class PoseBufferConfig(BaseModel):
         description='How far beyond the buffer a pose may be extrapolated.')
     frame_id: str = Field('map', pattern=FRAME_PATTERN,
                           description='Frame of the poses, copied into the records.')
+    jump_distance_m: float = Field(
+        0.5, gt=0.0, le=1000.0,
+        description='Neighbouring samples farther apart than this plus max_speed_mps times '
+                    'their time difference are a jump (relocalization).')
+    jump_angle_rad: float = Field(
+        0.5, gt=0.0, le=3.15,
+        description='Heading change beyond this plus max_yaw_rate_rps times the time difference '
+                    'is a jump.')
+    max_speed_mps: float = Field(1.5, ge=0.0, le=100.0,
+                                 description='Fastest the robot drives (jump detection).')
+    max_yaw_rate_rps: float = Field(2.0, ge=0.0, le=100.0,
+                                    description='Fastest the robot turns (jump detection).')
+    uncertain_position_std_m: float = Field(
+        0.5, ge=0.0, le=1e6,
+        description='Position standard deviation above which a pose is uncertain; 0: never.')
+    uncertain_yaw_std_rad: float = Field(
+        0.5, ge=0.0, le=1e6,
+        description='Heading standard deviation above which a pose is uncertain; 0: never.')
 
 
 def _lerp_yaw(a: float, b: float, fraction: float) -> float:
@@ -89,6 +128,33 @@ def _between(a: PoseSample, b: PoseSample, stamp: float) -> tuple[float, float, 
             _lerp_yaw(a.yaw, b.yaw, fraction))
 
 
+def jump_between(a: PoseSample, b: PoseSample, config: PoseBufferConfig) -> str:
+    """Describe the jump from ``a`` to ``b`` if the robot cannot have moved so; '' otherwise."""
+    dt = abs(b.stamp - a.stamp)
+    distance = math.hypot(b.x - a.x, b.y - a.y)
+    turn = abs(math.atan2(math.sin(b.yaw - a.yaw), math.cos(b.yaw - a.yaw)))
+    if distance > config.jump_distance_m + config.max_speed_mps * dt or \
+            turn > config.jump_angle_rad + config.max_yaw_rate_rps * dt:
+        return (f'jump of {distance:.2f} m / {turn:.2f} rad in {dt:.2f} s between poses at '
+                f'{a.stamp:.3f} and {b.stamp:.3f} (relocalization)')
+    return ''
+
+
+def std_from_covariance(covariance: 'list[float] | tuple[float, ...]') -> tuple[float, float]:
+    """
+    Return (position std, heading std) of a row-major 6x6 pose covariance (x y z roll pitch yaw).
+
+    The position figure is the larger of the x and y deviations, so an uncertainty along one axis
+    is not averaged away. All zeros (the usual "not given") give (0, 0).
+    """
+    if len(covariance) != 36:
+        raise InvalidRequestError(f'a pose covariance has 36 entries (got {len(covariance)})')
+    var_x, var_y, var_yaw = covariance[0], covariance[7], covariance[35]
+    if not all(math.isfinite(v) for v in (var_x, var_y, var_yaw)):
+        return math.inf, math.inf
+    return math.sqrt(max(var_x, var_y, 0.0)), math.sqrt(max(var_yaw, 0.0))
+
+
 class PoseBuffer:
     """Thread-safe odometry history: the sensor thread adds, the ingest thread looks up."""
 
@@ -97,6 +163,8 @@ class PoseBuffer:
         self._stamps: list[float] = []
         self._samples: list[PoseSample] = []
         self._lock = threading.Lock()
+        self.jumps = 0
+        self.last_jump = ''
 
     def reconfigure(self, config: PoseBufferConfig) -> None:
         """Apply new bounds; kept samples are pruned to them on the next add."""
@@ -110,7 +178,7 @@ class PoseBuffer:
             raise InvalidRequestError(f'odometry sample has a non-finite value: {values}')
         if sample.stamp <= 0.0:
             raise InvalidRequestError(f'odometry stamp must be positive (got {sample.stamp})')
-        sample = PoseSample(sample.stamp, sample.x, sample.y, normalize_yaw(sample.yaw))
+        sample = replace(sample, yaw=normalize_yaw(sample.yaw))
         with self._lock:
             if self._stamps and sample.stamp < self._stamps[-1] - self.config.history_s:
                 # Older than the history keeps, so the clock went back (a restarted simulation or a
@@ -120,6 +188,12 @@ class PoseBuffer:
                 self._stamps.clear()
                 self._samples.clear()
             index = bisect.bisect_left(self._stamps, sample.stamp)
+            if index == len(self._stamps) and index > 0:
+                jump = jump_between(self._samples[-1], sample, self.config)
+                if jump:
+                    self.jumps += 1
+                    self.last_jump = jump
+                    _LOG.info('pose %s', jump)
             if index < len(self._stamps) and self._stamps[index] == sample.stamp:
                 self._samples[index] = sample
             else:
@@ -158,9 +232,33 @@ class PoseBuffer:
     def _unknown(self, reason: str) -> PoseEstimate:
         return PoseEstimate(0.0, 0.0, 0.0, False, reason, self.config.frame_id)
 
-    def _known(self, xyz: tuple[float, float, float], extrapolated: bool = False) -> PoseEstimate:
+    def _known(self, xyz: tuple[float, float, float], used: 'tuple[PoseSample, ...]',
+               extrapolated: bool = False) -> PoseEstimate:
         return PoseEstimate(xyz[0], xyz[1], xyz[2], True, '', self.config.frame_id,
-                            extrapolated)
+                            extrapolated, any(self._is_uncertain(s) for s in used))
+
+    def _is_uncertain(self, sample: PoseSample) -> bool:
+        position, yaw = self.config.uncertain_position_std_m, self.config.uncertain_yaw_std_rad
+        return bool((position and sample.position_std > position) or
+                    (yaw and sample.yaw_std > yaw))
+
+    def _held(self, a: PoseSample, b: PoseSample, stamp: float, why: str) -> PoseEstimate:
+        # Across a gap or a jump the two ends do not describe one motion: only a stamp close to
+        # one end may take that end's pose, unchanged.
+        nearer = a if stamp - a.stamp <= b.stamp - stamp else b
+        if abs(stamp - nearer.stamp) <= self.config.max_extrapolation_s:
+            return self._known((nearer.x, nearer.y, nearer.yaw), (nearer,), extrapolated=True)
+        return self._unknown(why)
+
+    def _problem(self, a: PoseSample, b: PoseSample) -> str:
+        jump = jump_between(a, b, self.config)
+        if jump:
+            return jump
+        gap = b.stamp - a.stamp
+        if gap > self.config.max_gap_s:
+            return (f'gap of {gap:.2f} s in the poses around the stamp exceeds max_gap_s '
+                    f'{self.config.max_gap_s}')
+        return ''
 
     def lookup(self, stamp: float) -> PoseEstimate:
         """Return the pose at ``stamp``: interpolated, bounded-extrapolated, or unknown."""
@@ -173,19 +271,18 @@ class PoseBuffer:
             index = bisect.bisect_left(stamps, stamp)
             if index < len(stamps) and stamps[index] == stamp:
                 s = samples[index]
-                return self._known((s.x, s.y, s.yaw))
+                return self._known((s.x, s.y, s.yaw), (s,))
             if 0 < index < len(stamps):
                 a, b = samples[index - 1], samples[index]
-                gap = b.stamp - a.stamp
-                if gap > config.max_gap_s:
-                    return self._unknown(f'gap of {gap:.2f} s in odometry around the stamp '
-                                         f'exceeds max_gap_s {config.max_gap_s}')
-                return self._known(_between(a, b, stamp))
+                problem = self._problem(a, b)
+                if problem:
+                    return self._held(a, b, stamp, problem)
+                return self._known(_between(a, b, stamp), (a, b))
             if index == len(stamps):
                 ahead = stamp - stamps[-1]
                 if ahead > config.max_extrapolation_s:
                     return self._unknown(
-                        f'stamp {ahead:.2f} s after the newest odometry exceeds '
+                        f'stamp {ahead:.2f} s after the newest pose exceeds '
                         f'max_extrapolation_s {config.max_extrapolation_s}')
                 pair = samples[-2:] if len(samples) >= 2 else None
             else:
@@ -194,7 +291,8 @@ class PoseBuffer:
                     return self._unknown(f'stamp {behind:.2f} s older than the buffer exceeds '
                                          f'max_extrapolation_s {config.max_extrapolation_s}')
                 pair = samples[:2] if len(samples) >= 2 else None
-            if pair is None or pair[1].stamp - pair[0].stamp > config.max_gap_s:
+            if pair is None or self._problem(pair[0], pair[1]):
                 s = samples[-1] if index == len(stamps) else samples[0]
-                return self._known((s.x, s.y, s.yaw), extrapolated=True)
-            return self._known(_between(pair[0], pair[1], stamp), extrapolated=True)
+                return self._known((s.x, s.y, s.yaw), (s,), extrapolated=True)
+            return self._known(_between(pair[0], pair[1], stamp), (pair[0], pair[1]),
+                               extrapolated=True)

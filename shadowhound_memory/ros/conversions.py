@@ -20,14 +20,13 @@ Kept apart from the node so that each conversion has one home and its rules (zer
 """
 
 import math
-from typing import Any
 
 from builtin_interfaces.msg import Time
 from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.memory.writer import Observation
 from shadowhound_memory.msg import MemoryPose, MemoryRecord as MemoryRecordMsg
 from shadowhound_memory.msg import Observation as ObservationMsg
-from shadowhound_memory.pose.buffer import PoseEstimate, PoseSample
+from shadowhound_memory.pose.buffer import PoseEstimate
 
 
 def time_to_seconds(stamp: Time) -> float:
@@ -42,19 +41,6 @@ def seconds_to_time(seconds: float) -> Time:
     sec = int(seconds)
     nanosec = min(int(round((seconds - sec) * 1e9)), 999_999_999)
     return Time(sec=sec, nanosec=nanosec)
-
-
-def yaw_from_quaternion(x: float, y: float, z: float, w: float) -> float:
-    """Return the heading (rotation about z) of a quaternion."""
-    return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-
-
-def odometry_to_sample(msg: Any) -> PoseSample:
-    """Return the planar pose of a nav_msgs/Odometry message at its stamp."""
-    pose = msg.pose.pose
-    q = pose.orientation
-    return PoseSample(stamp=time_to_seconds(msg.header.stamp), x=pose.position.x,
-                      y=pose.position.y, yaw=yaw_from_quaternion(q.x, q.y, q.z, q.w))
 
 
 def observation_from_msg(msg: ObservationMsg, now: float) -> Observation:

@@ -31,7 +31,6 @@ import time
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from nav_msgs.msg import Odometry
 from pydantic import ValidationError
 from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
                                 SetParametersResult)
@@ -59,8 +58,9 @@ from shadowhound_memory.msg import RecallTrace
 from shadowhound_memory.pose.buffer import PoseBuffer
 from shadowhound_memory.retrieval.answer import retrieval_only_answer
 from shadowhound_memory.retrieval.retriever import RecallQuery
-from shadowhound_memory.ros.conversions import (observation_from_msg, odometry_to_sample,
-                                                pose_from_msg, record_to_msg, time_to_seconds)
+from shadowhound_memory.ros.conversions import (observation_from_msg, pose_from_msg,
+                                                record_to_msg, time_to_seconds)
+from shadowhound_memory.ros.pose_input import PoseInputSubscriber
 from shadowhound_memory.ros.runner import run_node
 from shadowhound_memory.srv import Forget, ManageAdapter, Recall, WriteMemory
 from shadowhound_memory.store.base import MemoryStore
@@ -68,7 +68,6 @@ from std_msgs.msg import String
 from visualization_msgs.msg import Marker, MarkerArray
 
 OBSERVATION_HISTORY = 1000
-ODOMETRY_HISTORY = 100
 DISABLED_MESSAGE = 'memory is disabled on this robot (memory_backend=skip); nothing is stored'
 
 
@@ -146,7 +145,6 @@ class MemoryNode(Node):
         self._recent: OrderedDict[str, MemoryRecord] = OrderedDict()
         self._recent_lock = threading.Lock()
         self._markers_dirty = True
-        self._pose_warnings = 0
 
         self.llm = None if self.config.memory_backend == 'skip' else build_llm(self.config)
         # LLM work of service requests runs here, not on executor threads: a request waiting
@@ -189,14 +187,8 @@ class MemoryNode(Node):
         self.create_subscription(
             String, 'observations_text', self._on_text_observation, observations_qos,
             callback_group=self._sensor_group, qos_overriding_options=overrides)
-        # Sensor QoS with 100 samples of history: at 30 Hz a 3 s stall of this process loses no
-        # odometry, so poses stay interpolated instead of unknown.
-        odometry_qos = QoSProfile(depth=ODOMETRY_HISTORY,
-                                  reliability=ReliabilityPolicy.BEST_EFFORT,
-                                  durability=DurabilityPolicy.VOLATILE)
-        self.create_subscription(
-            Odometry, 'odom', self._on_odometry, odometry_qos,
-            callback_group=self._sensor_group, qos_overriding_options=overrides)
+        self.pose_input = PoseInputSubscriber(self, self.poses, self.config.pose_input,
+                                              self.config.map_frame, self._sensor_group)
 
         self.create_timer(self.config.diagnostics_period_s, self._publish_diagnostics,
                           callback_group=self._timer_group)
@@ -265,13 +257,6 @@ class MemoryNode(Node):
 
     def _mission_context(self) -> MissionContext:
         return MissionContext(mission_id=self.config.mission_id)
-
-    def _on_odometry(self, msg: Odometry) -> None:
-        try:
-            self.poses.add(odometry_to_sample(msg))
-        except MemoryPackageError as exc:
-            self._pose_warnings += 1
-            self.get_logger().warning(f'odometry ignored: {exc}', throttle_duration_sec=5.0)
 
     def _on_observation(self, msg: ObservationMsg) -> None:
         self._submit(lambda: observation_from_msg(msg, self._now()))
@@ -576,7 +561,10 @@ class MemoryNode(Node):
         values['recall_p95_ms'] = round(self.recall_latency.percentile(0.95), 2)
         staleness = self.poses.staleness(self._now())
         values['odom_staleness_s'] = 'no odometry' if staleness is None else round(staleness, 3)
-        values['odom_rejected'] = self._pose_warnings
+        values['pose_input'] = f'{self.pose_input.kind} on {self.pose_input.topic}'
+        values['odom_rejected'] = self.pose_input.rejected
+        values['pose_jumps'] = self.poses.jumps
+        values['last_pose_input_problem'] = self.pose_input.last_problem or 'none'
         values['last_pose_problem'] = self.ingest.last_pose_problem or 'none'
         status.level = bytes([level])
         status.message = '; '.join(messages) or 'ok'

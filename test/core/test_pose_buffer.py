@@ -119,7 +119,7 @@ def test_extrapolation_is_bounded_on_both_sides():
     assert ahead.known and ahead.extrapolated
     assert (ahead.x, ahead.y) == pytest.approx(line(10.35)[:2])
     too_far = buffer.lookup(10.5)
-    assert not too_far.known and 'after the newest odometry' in too_far.reason
+    assert not too_far.known and 'after the newest pose' in too_far.reason
     assert (too_far.x, too_far.y, too_far.yaw) == (0.0, 0.0, 0.0)
     behind = buffer.lookup(9.9)
     assert behind.known and behind.extrapolated
