@@ -50,6 +50,10 @@ setup(
         'train': ['transformers>=4.45', 'peft>=0.13', 'torch'],
         'test': ['pytest<9', 'pytest-timeout', 'hypothesis', 'mypy'],
     },
+    entry_points={'console_scripts': [
+        'memory_export = shadowhound_memory.cli.memory_export:main',
+        'memory_import = shadowhound_memory.cli.memory_import:main',
+    ]},
     zip_safe=True,
     maintainer='shadowhound_memory maintainers',
     maintainer_email='maintainers@users.noreply.github.com',
