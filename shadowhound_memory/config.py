@@ -94,6 +94,15 @@ class MemoryConfig(BaseModel):
     map_frame: str = Field(
         'map', description='Frame of stored poses and of the markers.',
         json_schema_extra=READ_ONLY)
+    retrieval_mode: Literal['dense', 'hybrid'] = Field(
+        'hybrid',
+        description='How a recall searches: dense (MiniLM cosine only) or hybrid (MiniLM fused '
+                    'with BM25 keywords, which finds names, numbers and rare words).')
+    retrieval_fusion: Literal['rrf', 'dbsf'] = Field(
+        'rrf',
+        description='How hybrid search fuses its two rankings: rrf (reciprocal rank fusion) or '
+                    'dbsf (distribution-based score fusion).',
+        json_schema_extra=READ_ONLY)
     recall_k: int = Field(5, ge=1, le=100, description='Memories returned when a request asks 0.')
     recall_min_score: float = Field(
         0.0, ge=0.0, le=1.0, description='Default minimum ranking score of a recalled memory.')

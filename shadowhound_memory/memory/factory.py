@@ -84,7 +84,8 @@ def make_store(config: MemoryConfig) -> MemoryStore:
     path = config.resolved_store_path()
     if config.store_url:
         from shadowhound_memory.store.server import QdrantServerStore
-        return QdrantServerStore(url=config.store_url, outbox_path=os.path.join(path, 'outbox'))
+        return QdrantServerStore(url=config.store_url, outbox_path=os.path.join(path, 'outbox'),
+                                 fusion=config.retrieval_fusion)
     from shadowhound_memory.store.edge import EdgeStore
     try:
         os.makedirs(path, exist_ok=True)
@@ -92,7 +93,8 @@ def make_store(config: MemoryConfig) -> MemoryStore:
         raise StoreError(f'cannot create the store folder {path} ({exc.strerror}); set store_path '
                          'to a writable folder') from exc
     return EdgeStore(path, optimize_threshold=config.store_optimize_threshold,
-                     min_free_bytes=config.store_min_free_mb * 2**20)
+                     min_free_bytes=config.store_min_free_mb * 2**20,
+                     fusion=config.retrieval_fusion)
 
 
 @dataclass
@@ -149,7 +151,8 @@ def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | 
         embedder=embedder if embedder is not None else make_embedder(config),
         writer=writer, dedupe=dedupe_config(config),
         retention=retention_config(config), weights=ranking_weights(config),
-        token_budget=config.token_budget, anonymize=config.anonymize)
+        token_budget=config.token_budget, anonymize=config.anonymize,
+        retrieval_mode=config.retrieval_mode)
 
 
 def apply_config(service: MemoryService, config: MemoryConfig) -> None:
@@ -157,6 +160,7 @@ def apply_config(service: MemoryService, config: MemoryConfig) -> None:
     service.dedupe = dedupe_config(config)
     service.retention = retention_config(config)
     service.weights = ranking_weights(config)
+    service.retrieval_mode = config.retrieval_mode
     service.token_budget = config.token_budget
     service.anonymize = config.anonymize
 

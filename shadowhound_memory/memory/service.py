@@ -48,6 +48,7 @@ from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, Tok
 from shadowhound_memory.retrieval.ranking import RankingWeights
 from shadowhound_memory.retrieval.retriever import RecallQuery, Retriever
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
+from shadowhound_memory.store.sparse import RetrievalMode
 
 _MISSION_RE = re.compile(MISSION_PATTERN)
 _TAG_RE = re.compile(TAG_PATTERN)
@@ -116,7 +117,8 @@ class MemoryService:
                  writer: RecordWriter | None = None, dedupe: DedupeConfig | None = None,
                  retention: RetentionConfig | None = None,
                  weights: RankingWeights | None = None, token_budget: int = 1024,
-                 count_tokens: TokenCounter | None = None, anonymize: bool = False) -> None:
+                 count_tokens: TokenCounter | None = None, anonymize: bool = False,
+                 retrieval_mode: RetrievalMode = 'hybrid') -> None:
         if token_budget < 0:
             raise InvalidRequestError(f'token_budget must be >= 0, got {token_budget}')
         self.store = store
@@ -124,7 +126,7 @@ class MemoryService:
         self.writer = writer or DeterministicWriter()
         self.dedupe = dedupe or DedupeConfig()
         self.retention = retention or RetentionConfig()
-        self.retriever = Retriever(store, embedder, weights)
+        self.retriever = Retriever(store, embedder, weights, retrieval_mode)
         self.token_budget = token_budget
         self.count_tokens = count_tokens
         # Redaction happens before the writer, the embedding and the store see anything.
@@ -146,6 +148,15 @@ class MemoryService:
     @weights.setter
     def weights(self, weights: RankingWeights) -> None:
         self.retriever.weights = weights
+
+    @property
+    def retrieval_mode(self) -> RetrievalMode:
+        """Return how recall searches: dense or hybrid."""
+        return self.retriever.mode
+
+    @retrieval_mode.setter
+    def retrieval_mode(self, mode: RetrievalMode) -> None:
+        self.retriever.mode = mode
 
     # Writing ----------------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from shadowhound_memory.memory.schema import (MAX_COORDINATE_M, MAX_TAGS, MISSIO
                                               TAG_PATTERN)
 from shadowhound_memory.retrieval.ranking import rank, RankingWeights
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore, ScoredRecord
+from shadowhound_memory.store.sparse import RETRIEVAL_MODES, RetrievalMode
 
 MAX_QUESTION_CHARS = 1000
 # Candidates fetched per requested hit, so recency and distance can lift a slightly less similar
@@ -137,13 +138,31 @@ class RetrievalResult:
 
 
 class Retriever:
-    """Semantic search with filters, re-ranked by similarity, recency and distance."""
+    """
+    Search with filters, re-ranked by similarity, recency and distance.
+
+    ``mode`` 'hybrid' hands the question's words to the store beside its embedding (BM25 fused
+    with the dense ranking); 'dense' searches by the embedding alone.
+    """
 
     def __init__(self, store: MemoryStore, embedder: EmbeddingProvider,
-                 weights: RankingWeights | None = None) -> None:
+                 weights: RankingWeights | None = None, mode: RetrievalMode = 'hybrid') -> None:
         self.store = store
         self.embedder = embedder
         self.weights = weights or RankingWeights()
+        self.mode = mode
+
+    @property
+    def mode(self) -> RetrievalMode:
+        """Return the retrieval mode, dense or hybrid."""
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: RetrievalMode) -> None:
+        if mode not in RETRIEVAL_MODES:
+            raise InvalidRequestError(f'retrieval mode must be one of '
+                                      f'{", ".join(RETRIEVAL_MODES)}, got {mode!r}')
+        self._mode = mode
 
     def retrieve(self, query: RecallQuery, now: float) -> RetrievalResult:
         """Return the top-k memories for the query, ranked, at or above min_score."""
@@ -151,7 +170,8 @@ class Retriever:
         vector = self.embedder.embed_query(query.question)
         embedded = time.perf_counter()
         candidates = self.store.search(vector, query.memory_filter(),
-                                       min(MAX_CANDIDATES, query.k * OVERFETCH))
+                                       min(MAX_CANDIDATES, query.k * OVERFETCH),
+                                       text=query.question if self.mode == 'hybrid' else None)
         searched = time.perf_counter()
         place = (query.near[0], query.near[1]) if query.near is not None else None
         ranked = rank(candidates, now, place, self.weights)

@@ -52,7 +52,12 @@ class MemoryFilter:
 
 @dataclass(frozen=True)
 class ScoredRecord:
-    """A record with its cosine similarity to the query (higher is closer)."""
+    """
+    A record with its score for the query (higher is closer), in [0, 1] for ranking.
+
+    Cosine similarity for a dense search; for a hybrid search, the fused score of the dense and
+    BM25 rankings scaled by its maximum (see ``store.sparse.normalized_fused_score``).
+    """
 
     record: MemoryRecord
     score: float
@@ -85,9 +90,15 @@ class MemoryStore(ABC):
         """Insert or replace records by id; when this returns, the write is durable."""
 
     @abstractmethod
-    def search(self, vector: Sequence[float], flt: MemoryFilter,
-               limit: int) -> list[ScoredRecord]:
-        """Return up to ``limit`` records matching ``flt``, most similar first."""
+    def search(self, vector: Sequence[float], flt: MemoryFilter, limit: int,
+               text: str | None = None) -> list[ScoredRecord]:
+        """
+        Return up to ``limit`` records matching ``flt``, most similar first.
+
+        Without ``text``, by cosine similarity to ``vector``. With ``text``, hybrid: the dense
+        ranking fused with the BM25 ranking of ``text`` over the records' sparse vectors (dense
+        alone when ``text`` has no searchable word, e.g. only stop words).
+        """
 
     @abstractmethod
     def get(self, ids: Sequence[str]) -> list[MemoryRecord]:

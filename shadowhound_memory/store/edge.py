@@ -40,9 +40,18 @@ grep (measured, also after ``optimize()``). ``purge_deleted()``, which a forget 
 the shard with the live points only and swaps it in: ``shard.compact/`` is built and closed,
 ``shard/`` becomes ``shard.old/``, ``shard.compact/`` becomes ``shard/``, ``shard.old/`` is
 removed; ``open_collection()`` finishes or undoes a swap that a crash interrupted.
+
+Every point holds its MiniLM vector (the unnamed default vector) and a BM25 sparse vector
+(``bm25``, IDF modifier) of its text and tag values, so a search can be dense or hybrid (the two
+rankings fused by the engine, RRF by default). Stores written before sparse vectors existed
+(dense only) are migrated when opened: the sparse vector is added to the shard's configuration
+and filled in for every point that lacks it, in pages, by ``update_vectors``; ids, payloads and
+dense vectors are untouched. The migration picks up where it stopped if it is cut short, since
+it selects the points without a sparse vector each time.
 """
 
 from collections.abc import Sequence
+import json
 import logging
 import os
 import shutil
@@ -58,6 +67,9 @@ from shadowhound_memory.store.common import (check_info, check_vectors, Conditio
                                              first_in_circle, FLOAT_INDEXES, from_payload,
                                              fsync_dir, KEYWORD_INDEXES, Match, MatchAnyOf,
                                              read_info, to_payload, valid_ids, write_info)
+from shadowhound_memory.store.sparse import (BM25_VECTOR, document_vector, Fusion, FUSIONS,
+                                             normalized_fused_score, query_vector, RRF_K,
+                                             SparseVector)
 
 _LOG = logging.getLogger(__name__)
 
@@ -67,6 +79,10 @@ COMPACT_DIR = 'shard.compact'
 OLD_DIR = 'shard.old'
 COMPACT_PAGE = 1000
 DEFAULT_MIN_FREE_BYTES = 100 * 2**20
+EDGE_CONFIG_FILE = 'edge_config.json'
+# Candidates each ranking hands to the fusion: deep enough that a record ranked low by one and
+# high by the other still meets itself, cheap next to the search (measured in bench_core).
+HYBRID_PREFETCH = 50
 
 
 def _condition(condition: Condition) -> Any:
@@ -83,11 +99,29 @@ def _edge_filter(flt: MemoryFilter) -> Any:
     return edge.Filter(must=must) if must else None
 
 
+def _sparse(vector: SparseVector) -> Any:
+    return edge.SparseVector(vector[0], vector[1])
+
+
+def _point(record: MemoryRecord, vector: list[float]) -> Any:
+    return edge.Point(record.id, {'': vector, BM25_VECTOR: _sparse(document_vector(record))},
+                      to_payload(record))
+
+
+def _dense(vector: Any) -> list[float]:
+    """Return the dense vector of a point read back (a dict once it has named vectors)."""
+    if isinstance(vector, dict):
+        vector = vector['']
+    return [float(x) for x in vector]
+
+
 class EdgeStore(MemoryStore):
     """Memory records in a Qdrant Edge shard under ``path``; one process at a time."""
 
     def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000,
-                 min_free_bytes: int = DEFAULT_MIN_FREE_BYTES) -> None:
+                 min_free_bytes: int = DEFAULT_MIN_FREE_BYTES, fusion: Fusion = 'rrf') -> None:
+        if fusion not in FUSIONS:
+            raise StoreError(f'fusion must be one of {", ".join(FUSIONS)}, got {fusion!r}')
         if optimize_threshold < 1:
             raise StoreError(f'optimize_threshold must be at least 1, got {optimize_threshold}')
         if min_free_bytes < 0:
@@ -95,6 +129,7 @@ class EdgeStore(MemoryStore):
         self.path = os.path.abspath(os.fspath(path))
         self.optimize_threshold = optimize_threshold
         self.min_free_bytes = min_free_bytes
+        self.fusion = fusion
         self._shard: Any = None
         self._info: CollectionInfo | None = None
         self._lock = threading.RLock()
@@ -134,6 +169,7 @@ class EdgeStore(MemoryStore):
                         f'may open it; stop the other node or use another store path): {exc}'
                     ) from exc
                 raise StoreError(f'cannot open the store at {self.path}: {exc}') from exc
+            self._migrate_to_hybrid(shard_path)
             shard_info = self._shard.info()
             self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
             self._info = info
@@ -143,6 +179,35 @@ class EdgeStore(MemoryStore):
                 except StoreError as exc:
                     # Search stays exact (correct, slower) until the next start has room.
                     _LOG.warning('%s', exc)
+
+    def _migrate_to_hybrid(self, shard_path: str) -> None:
+        """Give a dense-only shard (written before hybrid search) its BM25 vectors."""
+        try:
+            with open(os.path.join(shard_path, EDGE_CONFIG_FILE)) as handle:
+                sparse_names = json.load(handle).get('sparse_vectors') or {}
+        except (OSError, ValueError) as exc:
+            raise StoreError(f'cannot read the shard configuration in {shard_path}: {exc}') \
+                from exc
+        if BM25_VECTOR not in sparse_names:
+            _LOG.info('the store at %s has no BM25 vectors (written by an older version); '
+                      'adding them for hybrid search', self.path)
+            self._update(edge.UpdateOperation.create_sparse_vector(BM25_VECTOR,
+                                                                   edge.Modifier.Idf))
+        missing = edge.Filter(must_not=[edge.HasVectorCondition(BM25_VECTOR)])
+        filled = 0
+        while True:
+            request = edge.ScrollRequest(limit=COMPACT_PAGE, filter=missing, with_payload=True,
+                                         with_vector=False)
+            points, _ = self._read('read', self._shard.scroll, request)
+            if not points:
+                break
+            self._update(edge.UpdateOperation.update_vectors([
+                edge.PointVectors(p.id, {BM25_VECTOR: _sparse(document_vector(
+                    from_payload(p.payload)))}) for p in points]))
+            filled += len(points)
+        if filled:
+            self._shard.flush()
+            _LOG.info('added BM25 vectors to %d memories in %s', filled, self.path)
 
     def _finish_swap(self) -> None:
         """Complete or undo a purge_deleted() swap that a crash cut short."""
@@ -157,8 +222,9 @@ class EdgeStore(MemoryStore):
                 shutil.rmtree(leftover)
 
     def _create(self, shard_path: str, info: CollectionInfo) -> Any:
-        config = edge.EdgeConfig(vectors=edge.EdgeVectorParams(size=info.dimension,
-                                                               distance=edge.Distance.Cosine))
+        config = edge.EdgeConfig(
+            vectors=edge.EdgeVectorParams(size=info.dimension, distance=edge.Distance.Cosine),
+            sparse_vectors={BM25_VECTOR: edge.EdgeSparseVectorParams(modifier=edge.Modifier.Idf)})
         shard = edge.EdgeShard.create(shard_path, config)
         indexes = [(name, edge.PayloadSchemaType.Keyword) for name in KEYWORD_INDEXES]
         indexes += [(name, edge.PayloadSchemaType.Float) for name in FLOAT_INDEXES]
@@ -209,7 +275,7 @@ class EdgeStore(MemoryStore):
             return
         with self._lock:
             checked = check_vectors(records, vectors, self._require_info().dimension)
-            points = [edge.Point(r.id, v, to_payload(r)) for r, v in zip(records, checked)]
+            points = [_point(r, v) for r, v in zip(records, checked)]
             self._check_free_space('store new memories')
             self._update(edge.UpdateOperation.upsert_points(points))
             self._since_optimize += len(points)
@@ -306,17 +372,31 @@ class EdgeStore(MemoryStore):
 
     # Reads ------------------------------------------------------------------------------------
 
-    def search(self, vector: Sequence[float], flt: MemoryFilter,
-               limit: int) -> list[ScoredRecord]:
-        """Return the most similar matching records, exactly the top ``limit`` in a circle."""
+    def search(self, vector: Sequence[float], flt: MemoryFilter, limit: int,
+               text: str | None = None) -> list[ScoredRecord]:
+        """Return the best matching records (dense, or hybrid with ``text``), top ``limit``."""
         query = edge.Query.Nearest([float(v) for v in vector])
         edge_filter = _edge_filter(flt)
+        sparse = query_vector(text) if text else None
+        fusion: Any = edge.Fusion.Rrf(k=RRF_K) if self.fusion == 'rrf' else edge.Fusion.Dbsf()
 
         def fetch(size: int | None) -> list[ScoredRecord]:
-            request = edge.SearchRequest(query=query, limit=size or 1, filter=edge_filter,
-                                         with_payload=True)
-            points = self._read('search', self._require().search, request)
-            return [ScoredRecord(from_payload(p.payload), float(p.score)) for p in points]
+            if sparse is None or not sparse[0]:
+                request = edge.SearchRequest(query=query, limit=size or 1, filter=edge_filter,
+                                             with_payload=True)
+                points = self._read('search', self._require().search, request)
+                return [ScoredRecord(from_payload(p.payload), float(p.score)) for p in points]
+            depth = max(size or 1, HYBRID_PREFETCH)
+            hybrid = edge.QueryRequest(
+                limit=size or 1, query=fusion, filter=edge_filter, with_payload=True,
+                prefetches=[edge.Prefetch(limit=depth, query=query, filter=edge_filter),
+                            edge.Prefetch(limit=depth, filter=edge_filter,
+                                          query=edge.Query.Nearest(_sparse(sparse),
+                                                                   using=BM25_VECTOR))])
+            points = self._read('search', self._require().query, hybrid)
+            return [ScoredRecord(from_payload(p.payload),
+                                 normalized_fused_score(float(p.score), self.fusion, 2))
+                    for p in points]
 
         with self._lock:
             return first_in_circle(fetch, lambda hit: hit.record, flt.near, limit)
@@ -338,7 +418,7 @@ class EdgeStore(MemoryStore):
             return {}
         with self._lock:
             found = self._read('read', self._require().retrieve, valid, False, True)
-        return {str(r.id): [float(x) for x in r.vector] for r in found}
+        return {str(r.id): _dense(r.vector) for r in found}
 
     def scroll(self, flt: MemoryFilter, limit: int | None,
                newest_first: bool = False) -> list[MemoryRecord]:

@@ -28,6 +28,12 @@ A robot loses its link to the server now and then. Writes made while the server 
 server answers, on the next call or through ``replay_outbox()``. Reads need the server and raise
 BackendUnavailableError while it is away. After a failure the store waits ``retry_interval_s``
 before contacting the server again, so a dead link costs one timeout, not one per write.
+
+Points carry the MiniLM vector (the unnamed vector) and a BM25 sparse vector (``bm25``, IDF
+modifier), computed from the payload when the write reaches the server, so outbox entries
+written by older versions replay into the hybrid layout. A collection made before hybrid search
+gets the sparse vector added (``create_vector_name``) and filled in for every point lacking it
+when the store first reaches it; ids, payloads and dense vectors are untouched.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -55,10 +61,16 @@ from shadowhound_memory.store.common import (check_info, check_vectors, Conditio
                                              first_in_circle, FLOAT_INDEXES, from_payload,
                                              fsync_dir, info_to_json, KEYWORD_INDEXES, Match,
                                              MatchAnyOf, to_payload, valid_ids)
+from shadowhound_memory.store.sparse import (BM25_VECTOR, document_vector, Fusion, FUSIONS,
+                                             normalized_fused_score, query_vector, RRF_K,
+                                             SparseVector)
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar('T')
 UNAVAILABLE_STATUS = (502, 503, 504)
+# Candidates each ranking hands to the fusion (as in the embedded store).
+HYBRID_PREFETCH = 50
+MIGRATE_PAGE = 1000
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -84,6 +96,17 @@ def _condition(condition: Condition) -> models.FieldCondition:
 def _filter(flt: MemoryFilter) -> models.Filter | None:
     must: list[Any] = [_condition(c) for c in conditions(flt)]
     return models.Filter(must=must) if must else None
+
+
+def _sparse(vector: SparseVector) -> models.SparseVector:
+    return models.SparseVector(indices=vector[0], values=vector[1])
+
+
+def _dense(vector: Any) -> list[float]:
+    """Return the dense vector of a point read back (a dict once it has named vectors)."""
+    if isinstance(vector, dict):
+        vector = vector['']
+    return [float(x) for x in vector]
 
 
 def filter_to_json(flt: MemoryFilter) -> dict[str, Any]:
@@ -203,7 +226,11 @@ class QdrantServerStore(MemoryStore):
     def __init__(self, url: str | None = None, client: QdrantClient | None = None,
                  collection: str = 'shadowhound_memories', timeout_s: float = 5.0,
                  outbox_path: str | os.PathLike[str] | None = None,
-                 api_key_env: str = 'QDRANT_API_KEY', retry_interval_s: float = 5.0) -> None:
+                 api_key_env: str = 'QDRANT_API_KEY', retry_interval_s: float = 5.0,
+                 fusion: Fusion = 'rrf') -> None:
+        if fusion not in FUSIONS:
+            raise InvalidRequestError(f'fusion must be one of {", ".join(FUSIONS)}, got '
+                                      f'{fusion!r}')
         if client is None and not url:
             raise InvalidRequestError('the Qdrant server store needs a URL (store_url) or a '
                                       'client')
@@ -213,6 +240,7 @@ class QdrantServerStore(MemoryStore):
         self.url = url or 'a client given by the caller'
         self.collection = collection
         self.retry_interval_s = retry_interval_s
+        self.fusion = fusion
         # A client handed in belongs to the caller, who closes it.
         self._owns_client = client is None
         self._client = client if client is not None else QdrantClient(
@@ -300,6 +328,8 @@ class QdrantServerStore(MemoryStore):
                 self._call('create the collection', lambda: self._client.create_collection(
                     name, vectors_config=models.VectorParams(size=info.dimension,
                                                              distance=models.Distance.COSINE),
+                    sparse_vectors_config={BM25_VECTOR: models.SparseVectorParams(
+                        modifier=models.Modifier.IDF)},
                     metadata=info_to_json(info)))
             except StoreError:
                 # Another robot may have created it a moment ago; then it must match.
@@ -312,7 +342,36 @@ class QdrantServerStore(MemoryStore):
                                  'where this store records the embedding model; use a Qdrant '
                                  'server that does (a recent release)')
         self._ensure_indexes()
+        self._migrate_to_hybrid()
         self._ready = True
+
+    def _migrate_to_hybrid(self) -> None:
+        """Give a dense-only collection (made before hybrid search) its BM25 vectors."""
+        name = self.collection
+        params = self._call('read the collection',
+                            lambda: self._client.get_collection(name)).config.params
+        if BM25_VECTOR not in (params.sparse_vectors or {}):
+            _LOG.info('collection %s on %s has no BM25 vectors (made by an older version); '
+                      'adding them for hybrid search', name, self.url)
+            config = models.SparseVectorNameConfig(sparse=models.SparseVectorConfig(
+                modifier=models.Modifier.IDF))
+            self._call('add the BM25 vector', lambda: self._client.create_vector_name(
+                name, BM25_VECTOR, config, wait=True))
+        missing = models.Filter(must_not=[models.HasVectorCondition(has_vector=BM25_VECTOR)])
+        filled = 0
+        while True:
+            points, _ = self._call('read', lambda: self._client.scroll(
+                name, scroll_filter=missing, limit=MIGRATE_PAGE, with_payload=True,
+                with_vectors=False))
+            if not points:
+                break
+            vectors = [models.PointVectors(id=p.id, vector={BM25_VECTOR: _sparse(
+                document_vector(from_payload(p.payload or {})))}) for p in points]
+            self._call('add BM25 vectors', lambda: self._client.update_vectors(
+                name, vectors, wait=True))
+            filled += len(points)
+        if filled:
+            _LOG.info('added BM25 vectors to %d memories in collection %s', filled, name)
 
     def _ensure_indexes(self) -> None:
         """Create the payload indexes that are missing (also after an interrupted start)."""
@@ -413,8 +472,10 @@ class QdrantServerStore(MemoryStore):
         name = self.collection
         op = entry['op']
         if op == 'upsert':
-            points = [models.PointStruct(id=p['id'], vector=p['vector'], payload=p['payload'])
-                      for p in entry['points']]
+            points = [models.PointStruct(id=p['id'], payload=p['payload'], vector={
+                '': p['vector'],
+                BM25_VECTOR: _sparse(document_vector(from_payload(p['payload'])))})
+                for p in entry['points']]
             self._call('upsert', lambda: self._client.upsert(name, points, wait=True))
             return len(points)
         if op == 'delete_ids':
@@ -465,17 +526,31 @@ class QdrantServerStore(MemoryStore):
             self._sync()
             return action()
 
-    def search(self, vector: Sequence[float], flt: MemoryFilter,
-               limit: int) -> list[ScoredRecord]:
-        """Return the most similar matching records, exactly the top ``limit`` in a circle."""
+    def search(self, vector: Sequence[float], flt: MemoryFilter, limit: int,
+               text: str | None = None) -> list[ScoredRecord]:
+        """Return the best matching records (dense, or hybrid with ``text``), top ``limit``."""
         query = [float(v) for v in vector]
         server_filter = _filter(flt)
+        sparse = query_vector(text) if text else None
+        fusion: Any = (models.RrfQuery(rrf=models.Rrf(k=RRF_K)) if self.fusion == 'rrf'
+                       else models.FusionQuery(fusion=models.Fusion.DBSF))
 
         def fetch(size: int | None) -> list[ScoredRecord]:
+            if sparse is None or not sparse[0]:
+                response = self._call('search', lambda: self._client.query_points(
+                    self.collection, query=query, limit=size or 1, query_filter=server_filter,
+                    with_payload=True))
+                return [ScoredRecord(from_payload(p.payload or {}), float(p.score))
+                        for p in response.points]
+            depth = max(size or 1, HYBRID_PREFETCH)
+            prefetch = [models.Prefetch(query=query, limit=depth, filter=server_filter),
+                        models.Prefetch(query=_sparse(sparse), using=BM25_VECTOR, limit=depth,
+                                        filter=server_filter)]
             response = self._call('search', lambda: self._client.query_points(
-                self.collection, query=query, limit=size or 1, query_filter=server_filter,
-                with_payload=True))
-            return [ScoredRecord(from_payload(p.payload or {}), float(p.score))
+                self.collection, prefetch=prefetch, query=fusion, limit=size or 1,
+                query_filter=server_filter, with_payload=True))
+            return [ScoredRecord(from_payload(p.payload or {}),
+                                 normalized_fused_score(float(p.score), self.fusion, 2))
                     for p in response.points]
 
         return self._read(lambda: first_in_circle(fetch, lambda hit: hit.record, flt.near,
@@ -498,11 +573,7 @@ class QdrantServerStore(MemoryStore):
             return {}
         points = self._read(lambda: self._call('read', lambda: self._client.retrieve(
             self.collection, valid, with_payload=False, with_vectors=True)))
-        vectors: dict[str, list[float]] = {}
-        for point in points:
-            vector: Any = point.vector
-            vectors[str(point.id)] = [float(x) for x in vector]
-        return vectors
+        return {str(point.id): _dense(point.vector) for point in points}
 
     def scroll(self, flt: MemoryFilter, limit: int | None,
                newest_first: bool = False) -> list[MemoryRecord]:

@@ -469,3 +469,137 @@ def test_server_refuses_a_collection_it_did_not_make(info):
         size=info.dimension, distance=models.Distance.COSINE))
     with pytest.raises(EmbeddingMismatchError, match='unrecorded model'):
         QdrantServerStore(client=client, collection='foreign').open_collection(info)
+
+
+# Hybrid search (MiniLM fused with BM25) and the migration of dense-only stores -----------------
+
+def test_hybrid_search_finds_a_rare_word_the_dense_vector_does_not(loaded, embedder):
+    store, records, _ = loaded
+    off_topic = embedder.embed_query('Someone is cooking dinner in the kitchen.')
+    umbrellas = {r.id for r in records if 'object:umbrella' in r.tags}
+    dense = [h.record.id for h in store.search(off_topic, MemoryFilter(), 5)]
+    hybrid = [h.record.id for h in store.search(off_topic, MemoryFilter(), 5, text='umbrella')]
+    assert not umbrellas & set(dense)
+    assert umbrellas <= set(hybrid)
+
+
+def test_hybrid_search_matches_tag_values_as_words(loaded, embedder):
+    store, records, _ = loaded
+    query = embedder.embed_query('Who was at the front door?')
+    hits = store.search(query, MemoryFilter(), 4, text='courier at the front door')
+    couriers = {r.id for r in records if 'person:courier' in r.tags}
+    assert {h.record.id for h in hits[:2]} == couriers
+
+
+@pytest.mark.parametrize('name', sorted(FILTERS))
+def test_hybrid_search_applies_every_filter(loaded, embedder, name):
+    store, records, _ = loaded
+    flt, keep = FILTERS[name]
+    query = embedder.embed_query('a red ball on the floor')
+    hits = store.search(query, flt, 8, text='red ball floor')
+    matching = [r for r in records if keep(r)]
+    assert all(keep(h.record) for h in hits)
+    assert len(hits) == min(8, len(matching))
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_hybrid_search_with_only_stop_words_is_the_dense_search(loaded, embedder):
+    store, _, _ = loaded
+    query = embedder.embed_query('Where is it?')
+    dense = store.search(query, MemoryFilter(), 5)
+    hybrid = store.search(query, MemoryFilter(), 5, text='where is it?')
+    assert [(h.record.id, round(h.score, 6)) for h in hybrid] == \
+        [(h.record.id, round(h.score, 6)) for h in dense]
+
+
+def test_hybrid_search_survives_forgetting_and_purging(loaded, embedder):
+    store, records, _ = loaded
+    store.delete(MemoryFilter(mission_ids=('m2',)))
+    store.purge_deleted()
+    keys = {r.id for r in records if 'object:keys' in r.tags and r.mission_id == 'm1'}
+    query = embedder.embed_query('Someone is cooking dinner in the kitchen.')
+    hits = store.search(query, MemoryFilter(), 5, text='keys hook')
+    assert keys and keys <= {h.record.id for h in hits}
+    assert all(h.record.mission_id == 'm1' for h in hits)
+
+
+def check_migrated(store, records, vectors, embedder):
+    """All ids, payloads and vectors of the old store are kept, and hybrid search works."""
+    assert store.count() == len(records)
+    assert store.get([r.id for r in records]) == records
+    kept = store.get_vectors([r.id for r in records])
+    for record, vector in zip(records, vectors):
+        assert dot(kept[record.id], vector) == pytest.approx(1.0, abs=1e-5)
+    off_topic = embedder.embed_query('Someone is cooking dinner in the kitchen.')
+    umbrellas = {r.id for r in records if 'object:umbrella' in r.tags}
+    assert umbrellas <= {h.record.id for h in store.search(off_topic, MemoryFilter(), 5,
+                                                           text='umbrella')}
+
+
+def test_edge_store_written_before_hybrid_search_is_migrated(tmp_path, info, corpus, embedder):
+    from legacy_stores import write_dense_edge_store
+    records, vectors = corpus
+    write_dense_edge_store(tmp_path / 'old', info, records, vectors)
+    store = EdgeStore(tmp_path / 'old')
+    store.open_collection(info)
+    try:
+        check_migrated(store, records, vectors, embedder)
+        extra = MemoryRecord(event='note', text='A defibrillator hangs in the lobby.',
+                             mission_id='m1', timestamp=5000.0)
+        store.upsert([extra], embedder.embed([extra.text]))
+    finally:
+        store.close()
+    # Reopened, it is already migrated: nothing to redo and nothing lost.
+    store = EdgeStore(tmp_path / 'old')
+    store.open_collection(info)
+    try:
+        check_migrated(store, records + [extra], vectors + embedder.embed([extra.text]),
+                       embedder)
+    finally:
+        store.close()
+
+
+def test_edge_migration_cut_short_is_finished_at_the_next_open(tmp_path, info, corpus, embedder):
+    import qdrant_edge as edge
+    from legacy_stores import write_dense_edge_store
+    from shadowhound_memory.store.sparse import BM25_VECTOR, document_vector
+    records, vectors = corpus
+    write_dense_edge_store(tmp_path / 'old', info, records, vectors)
+    # As if killed after adding the sparse vector and filling only one point.
+    shard = edge.EdgeShard.load(str(tmp_path / 'old' / 'shard'))
+    shard.update(edge.UpdateOperation.create_sparse_vector(BM25_VECTOR, edge.Modifier.Idf))
+    shard.update(edge.UpdateOperation.update_vectors([edge.PointVectors(
+        records[0].id, {BM25_VECTOR: edge.SparseVector(*document_vector(records[0]))})]))
+    shard.flush()
+    shard.close()
+    store = EdgeStore(tmp_path / 'old')
+    store.open_collection(info)
+    try:
+        check_migrated(store, records, vectors, embedder)
+    finally:
+        store.close()
+
+
+def test_server_collection_made_before_hybrid_search_is_migrated(
+        tmp_path, info, corpus, embedder):
+    from legacy_stores import write_dense_server_collection
+    records, vectors = corpus
+    client = QdrantClient(':memory:')
+    write_dense_server_collection(client, 'shadowhound_memories', info, records, vectors)
+    store = QdrantServerStore(client=client, outbox_path=tmp_path / 'outbox')
+    store.open_collection(info)
+    try:
+        check_migrated(store, records, vectors, embedder)
+        assert 'bm25' in client.get_collection('shadowhound_memories').config.params \
+            .sparse_vectors
+    finally:
+        store.close()
+        client.close()
+
+
+def test_an_unknown_fusion_is_refused(tmp_path):
+    with pytest.raises(StoreError, match='fusion'):
+        EdgeStore(tmp_path / 'x', fusion='max')
+    with pytest.raises(InvalidRequestError, match='fusion'):
+        QdrantServerStore(client=QdrantClient(':memory:'), fusion='max')
