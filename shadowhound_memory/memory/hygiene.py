@@ -21,10 +21,18 @@ kind when they were seen at the same place (within ``radius_m``), close in time 
 record's last sighting within ``time_window_s``) and say nearly the same thing (cosine similarity
 of their embeddings at least ``min_similarity``).
 
-Records without a pose merge only with records without a pose: an unknown place cannot be shown
-to differ, and the time window and text similarity still have to agree, so a repeated report
-during an odometry gap becomes one memory; but an unknown place never merges into a known one,
-which would claim a position nobody measured for that sighting.
+Similar words are not enough when the records say who or what they are about. Two memories of
+different people or speakers (``person:``/``speaker:`` tags) never merge: a question and its
+answer, said by two people in the same minute, read alike to MiniLM, and merging them loses one
+of the two (measured on a conversational benchmark: four questions lost their evidence). Nor do
+two memories whose content tags (every tag but the ``source:`` provenance) differ when both have
+some: ``object:red_ball`` and ``object:red_cup`` are two things however alike the sentences. An
+untagged sighting may still merge into a tagged one (the merge takes in the tags).
+
+A record without a pose never merges: an unknown place is not "the same place", so two
+placeless reports (an odometry gap, an agent's note) stay two memories rather than one memory
+whose place nobody measured; nor does an unknown place merge into a known one, which would
+claim a position nobody measured for that sighting.
 """
 
 from collections.abc import Sequence
@@ -34,6 +42,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shadowhound_memory.memory.schema import MAX_TAGS, MemoryRecord
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore
+
+# Tags naming who a memory is about or who said it; records about different people never merge.
+PEOPLE_KINDS = ('person', 'speaker')
+# Provenance, not content: the same thing reported by two sensors is still the same thing.
+PROVENANCE_KINDS = ('source',)
 
 # The store's filter already holds mission, event, time window and place: the few most similar
 # candidates left are enough to find the duplicate if there is one.
@@ -68,10 +81,25 @@ class RetentionConfig(BaseModel):
 
 
 def same_place(a: MemoryRecord, b: MemoryRecord, radius_m: float) -> bool:
-    """Tell whether two records were made at the same place (see the module docstring)."""
+    """Tell whether two records were made at the same known place (see the module docstring)."""
     if a.pose is None or b.pose is None:
-        return a.pose is None and b.pose is None
+        return False
     return math.hypot(a.pose.x - b.pose.x, a.pose.y - b.pose.y) <= radius_m
+
+
+def _kind(tag: str) -> str:
+    return tag.split(':', 1)[0] if ':' in tag else ''
+
+
+def same_subject(a: MemoryRecord, b: MemoryRecord) -> bool:
+    """Tell whether two records may be about the same thing by their tags (module docstring)."""
+    people_a = {t for t in a.tags if _kind(t) in PEOPLE_KINDS}
+    people_b = {t for t in b.tags if _kind(t) in PEOPLE_KINDS}
+    if people_a != people_b:
+        return False
+    content_a = {t for t in a.tags if _kind(t) not in PROVENANCE_KINDS}
+    content_b = {t for t in b.tags if _kind(t) not in PROVENANCE_KINDS}
+    return not content_a or not content_b or content_a == content_b
 
 
 def could_be_duplicate(existing: MemoryRecord, record: MemoryRecord,
@@ -81,7 +109,8 @@ def could_be_duplicate(existing: MemoryRecord, record: MemoryRecord,
     return (config.enabled and existing.id != record.id
             and existing.mission_id == record.mission_id and existing.event == record.event
             and abs(record.timestamp - last_seen) <= config.time_window_s
-            and same_place(existing, record, config.radius_m))
+            and same_place(existing, record, config.radius_m)
+            and same_subject(existing, record))
 
 
 def is_duplicate(existing: MemoryRecord, record: MemoryRecord, similarity: float,
@@ -93,11 +122,9 @@ def is_duplicate(existing: MemoryRecord, record: MemoryRecord, similarity: float
 def find_duplicate(store: MemoryStore, record: MemoryRecord, vector: Sequence[float],
                    config: DedupeConfig) -> MemoryRecord | None:
     """Return the stored record this one duplicates, if any."""
-    if not config.enabled:
+    if not config.enabled or record.pose is None:
         return None
-    near = None
-    if record.pose is not None:
-        near = (record.pose.x, record.pose.y, max(config.radius_m, 1e-6))
+    near = (record.pose.x, record.pose.y, max(config.radius_m, 1e-6))
     flt = MemoryFilter(mission_ids=(record.mission_id,), events=(record.event,),
                        last_seen_from=record.timestamp - config.time_window_s,
                        last_seen_to=record.timestamp + config.time_window_s, near=near)

@@ -85,12 +85,44 @@ def test_the_window_counts_from_the_last_sighting_of_a_merged_memory(store, embe
     assert found is not None and found.id == seen_until_now.id
 
 
-def test_sightings_without_a_pose_merge_only_with_each_other(store, embedder):
+def test_sightings_without_a_pose_never_merge_as_if_in_one_place(store, embedder):
     nowhere = sighting(xy=None)
     put(store, embedder, nowhere)
-    found = duplicate_of(store, embedder, sighting(stamp=NOW + 10.0, xy=None))
-    assert found is not None and found.id == nowhere.id
+    assert duplicate_of(store, embedder, sighting(stamp=NOW + 10.0, xy=None)) is None
     assert duplicate_of(store, embedder, sighting(stamp=NOW + 10.0)) is None
+    placed = sighting(stamp=NOW + 20.0, xy=(5.0, 5.0))
+    put(store, embedder, placed)
+    assert duplicate_of(store, embedder, sighting(stamp=NOW + 30.0, xy=None)) is None
+
+
+@pytest.mark.parametrize('first, second', [
+    (['speaker:alice'], ['speaker:bob']),
+    (['person:alice'], ['person:bob']),
+    (['speaker:alice'], []),
+    (['person:alice', 'room:kitchen'], ['room:kitchen']),
+], ids=['two-speakers', 'two-people', 'speaker-and-nobody', 'person-and-not'])
+def test_memories_of_different_people_or_speakers_never_merge(store, embedder, first, second):
+    said = 'Did you put the red ball on the kitchen table?'
+    put(store, embedder, sighting(said, event='note', tags=first))
+    again = sighting(said, NOW + 5.0, (1.2, 1.0), event='note', tags=second)
+    assert duplicate_of(store, embedder, again) is None
+
+
+def test_memories_with_different_content_tags_never_merge(store, embedder):
+    put(store, embedder, sighting(tags=['object:red_ball', 'room:kitchen']))
+    other_thing = sighting(stamp=NOW + 5.0, tags=['object:red_cup', 'room:kitchen'])
+    assert duplicate_of(store, embedder, other_thing) is None
+
+
+def test_same_tags_another_source_or_an_untagged_sighting_still_merge(store, embedder):
+    first = sighting(tags=['object:red_ball', 'room:kitchen', 'source:camera'])
+    put(store, embedder, first)
+    for again in (sighting(stamp=NOW + 5.0, tags=['object:red_ball', 'room:kitchen',
+                                                  'source:lidar']),
+                  sighting(stamp=NOW + 6.0),
+                  sighting(stamp=NOW + 7.0, tags=['speaker:alice'])):
+        found = duplicate_of(store, embedder, again)
+        assert (found is not None and found.id == first.id) == ('speaker:alice' not in again.tags)
 
 
 def test_disabled_or_strict_settings_find_no_duplicate(store, embedder):
