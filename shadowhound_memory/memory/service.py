@@ -133,6 +133,9 @@ class MemoryService:
         self.anonymize = anonymize
         self.anonymizer = Anonymizer()
         self._write_lock = threading.Lock()
+        # Quota evictions since the last rewrite of the store: hidden, but still on disk until
+        # the next retention run or forget purges them.
+        self._unpurged = 0
         self._stats_lock = threading.Lock()
         self.written = 0
         self.merged = 0
@@ -261,7 +264,7 @@ class MemoryService:
                 batch = list(pending.values())
                 self.store.upsert([r for r, _ in batch], [v for _, v in batch])
                 for mission in {r.mission_id for r, _ in batch}:
-                    enforce_quota(self.store, mission, self.retention)
+                    self._unpurged += enforce_quota(self.store, mission, self.retention)
             # A record merged later in the batch is reported in its final state.
             final = {r.id: r for r, _ in pending.values()}
             for outcome in outcomes:
@@ -335,15 +338,27 @@ class MemoryService:
                           and (time_from is None or r.timestamp >= time_from)
                           and (time_to is None or r.timestamp <= time_to)]
                 deleted = self.store.delete_ids(chosen)
-            if deleted:
+            if deleted or self._unpurged:
                 # A forgotten memory must leave the disk, not only the search results.
                 self.store.purge_deleted()
+                self._unpurged = 0
             return deleted
 
     def apply_retention(self, now: float) -> int:
-        """Purge memories older than the retention age; return how many."""
+        """
+        Delete memories older than the retention age; return how many.
+
+        Then, when anything was deleted since the store was last rewritten (these, or memories a
+        mission quota evicted on write), the store is rewritten so their bytes leave the disk
+        too: retention is data minimization, and a hidden memory is still readable there. The
+        rewrite happens here, once per retention run, rather than on each evicting write.
+        """
         with self._write_lock:
-            return purge_expired(self.store, now, self.retention)
+            expired = purge_expired(self.store, now, self.retention)
+            if expired or self._unpurged:
+                self.store.purge_deleted()
+                self._unpurged = 0
+            return expired
 
     # Introspection ----------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ import pathlib
 import random
 import shutil
 
+import pytest
+from shadowhound_memory.memory.hygiene import RetentionConfig
 from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
@@ -75,13 +77,57 @@ def test_a_plain_delete_leaves_the_text_on_disk_and_the_purge_removes_it(tmp_pat
         reopened.close()
 
 
-def test_forget_through_the_service_purges(tmp_path, embedder):
+FORGETS = {
+    'ids': lambda service, gone: service.forget(ids=[gone.id]),
+    'mission': lambda service, gone: service.forget(mission_id='secret-mission'),
+    'time window': lambda service, gone: service.forget(time_from=gone.timestamp - 1.0,
+                                                        time_to=gone.timestamp + 1.0),
+}
+
+
+@pytest.mark.parametrize('kind', sorted(FORGETS))
+def test_each_kind_of_forget_removes_the_bytes_from_segments_and_wal(tmp_path, embedder, kind):
+    # Read the raw files, not the API: a forget that only hides the point passes every query.
     service = MemoryService(EdgeStore(tmp_path / 'store', min_free_bytes=0), embedder)
     try:
+        kept = [service.write_text('The plant needs water.', 'm', 1e9).record,
+                service.write_text('The charger is in the office.', 'm', 1e9 + 1000.0).record]
+        gone = service.write_text(f'The code is {SECRET}.', 'secret-mission', 1e9 + 500.0).record
+        assert on_disk(tmp_path / 'store', SECRET), 'the secret never reached the disk'
+        assert FORGETS[kind](service, gone) == 1
+        assert [r.id for r in service.store.scroll(MemoryFilter(), None)] == \
+            [r.id for r in kept]
+    finally:
+        service.close()
+    assert on_disk(tmp_path / 'store', SECRET) == []
+
+
+def test_retention_by_age_removes_the_bytes(tmp_path, embedder):
+    service = MemoryService(EdgeStore(tmp_path / 'store', min_free_bytes=0), embedder,
+                            retention=RetentionConfig(max_age_s=100.0))
+    try:
         gone = service.write_text(f'The code is {SECRET}.', 'm', 1e9).record
-        kept = service.write_text('The plant needs water.', 'm', 1e9 + 1).record
-        assert service.forget(ids=[gone.id]) == 1
+        kept = service.write_text('The plant needs water.', 'm', 1e9 + 500.0).record
+        assert service.apply_retention(gone.timestamp + 150.0) == 1
         assert [r.id for r in service.store.scroll(MemoryFilter(), None)] == [kept.id]
+    finally:
+        service.close()
+    assert on_disk(tmp_path / 'store', SECRET) == []
+
+
+def test_quota_evictions_leave_the_disk_at_the_next_retention_run(tmp_path, embedder):
+    service = MemoryService(EdgeStore(tmp_path / 'store', min_free_bytes=0), embedder,
+                            retention=RetentionConfig(per_mission_quota=2))
+    try:
+        gone = service.write_text(f'The code is {SECRET}.', 'm', 1e9).record
+        service.write_text('The plant needs water.', 'm', 1e9 + 1.0)
+        service.write_text('The charger is in the office.', 'm', 1e9 + 2.0)
+        assert service.store.get([gone.id]) == []
+        # Evicted on write, the text is hidden but still on disk: the README says so.
+        assert on_disk(tmp_path / 'store', SECRET)
+        # Nothing is old enough to expire, yet the run rewrites the store for the eviction.
+        assert service.apply_retention(1e9 + 3.0) == 0
+        assert service.store.count() == 2
     finally:
         service.close()
     assert on_disk(tmp_path / 'store', SECRET) == []
