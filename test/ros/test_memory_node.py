@@ -57,6 +57,22 @@ def odometry(stamp, x, y, yaw):
     return msg
 
 
+def publish_path(harness, odom, t0, truth, samples=91):
+    """Publish odometry along truth(t) at 30 Hz stamps from t0; wait until the node has each."""
+    # Sensor QoS keeps 5 messages: pace the stream as a real 30 Hz one would be, re-sending a
+    # sample the best-effort reader lost.
+    for i in range(samples):
+        t = t0 + i / 30.0
+        for _ in range(20):
+            odom.publish(odometry(t, *truth(t)))
+            deadline = time.monotonic() + 0.25
+            while len(harness.node.poses) <= i and time.monotonic() < deadline:
+                time.sleep(0.002)
+            if len(harness.node.poses) > i:
+                break
+    assert len(harness.node.poses) == samples
+
+
 def write(harness, text, **fields):
     pose = fields.pop('pose', None)
     stamp = fields.pop('stamp', None)
@@ -84,18 +100,7 @@ def test_observation_gets_the_pose_interpolated_at_its_stamp(make_memory):
     def truth(t):
         return 0.5 * (t - t0), 0.2 * (t - t0), 0.3 * (t - t0)
 
-    # Sensor QoS keeps 5 messages: pace the stream as a real 30 Hz one would be, re-sending a
-    # sample the best-effort reader lost.
-    for i in range(91):
-        t = t0 + i / 30.0
-        for _ in range(20):
-            odom.publish(odometry(t, *truth(t)))
-            deadline = time.monotonic() + 0.25
-            while len(memory.node.poses) <= i and time.monotonic() < deadline:
-                time.sleep(0.002)
-            if len(memory.node.poses) > i:
-                break
-    assert len(memory.node.poses) == 91
+    publish_path(memory, odom, t0, truth)
     seen_at = t0 + 1.2345
     obs = Observation(text='Red ball on the table.', source='camera', confidence=0.5)
     obs.header.stamp = seconds_to_time(seen_at)
@@ -115,6 +120,33 @@ def test_observation_gets_the_pose_interpolated_at_its_stamp(make_memory):
     assert x == pytest.approx(0.5 * 1.2345, abs=1e-6)
     assert 'object:red_ball' in stamped.tags
     assert not by_text['A blue mug on the shelf, long after odometry stopped.'].pose.known
+
+
+def test_text_write_without_a_pose_takes_odometry_at_its_stamp(make_memory):
+    # The agent says what it saw a moment ago: the memory must sit where the robot was then,
+    # not where it is when the request arrives (it moved on at 0.5 m/s).
+    memory = make_memory()
+    odom = publisher(memory, Odometry, 'odom')
+    t0 = time.time() - 3.0
+
+    def truth(t):
+        return 1.0 + 0.5 * (t - t0), 2.0 - 0.2 * (t - t0), 0.3 * (t - t0)
+
+    publish_path(memory, odom, t0, truth)
+    said_at = t0 + 0.8765
+    response = write(memory, 'A teal toolbox under the stairs.', stamp=said_at)
+    stored = response.record
+    x, y, yaw = truth(stored.timestamp.sec + stored.timestamp.nanosec * 1e-9)
+    assert stored.timestamp.sec + stored.timestamp.nanosec * 1e-9 == pytest.approx(said_at,
+                                                                                   abs=1e-6)
+    assert stored.pose.known, response.message
+    assert (stored.pose.x, stored.pose.y, stored.pose.yaw) == (
+        pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6), pytest.approx(yaw, abs=1e-6))
+    assert x == pytest.approx(1.0 + 0.5 * 0.8765, abs=1e-6)
+    # What recall returns is the stored pose, not one looked up again.
+    found = recall(memory, 'Where is the teal toolbox?')
+    assert (found.memories[0].pose.x, found.memories[0].pose.y) == (
+        pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6))
 
 
 def test_text_topic_observations_are_stored(make_memory):
