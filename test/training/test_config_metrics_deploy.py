@@ -122,6 +122,22 @@ def test_report_has_a_table_with_every_arm_and_ends_with_the_rule(tmp_path):
     assert text.rstrip().splitlines()[-2].startswith('- **Add a writing adapter**')
 
 
+def test_report_shows_both_sets_with_intervals_and_rules_on_the_ood_one(tmp_path):
+    ood = _results(0.9, 0.5, 0.9, 0.95)
+    ood['arms']['base+prompt'] = dict(ood['arms']['base+prompt'],
+                                      ci95={'json_validity': [0.85, 0.94]})
+    in_distribution = _results(1.0, 0.9, 0.9, 0.95)
+    results = {'in_distribution': in_distribution, 'ood': ood,
+               'reference': {'generation': 'vllm'}}
+    text = report.write_report(results, tmp_path).read_text()
+    assert text.index('## Out of distribution') < text.index('## In distribution')
+    assert '| JSON validity (writing) | 0.900 [0.850, 0.940] | 0.900 |' in text
+    rule = text[text.index('## Rule of thumb'):]
+    assert '(Out of distribution)' in rule.splitlines()[0]
+    # In distribution every base arm meets the rule; out of distribution none does.
+    assert '**Add a writing adapter**' in rule and '(95% interval 0.85-0.94)' in rule
+
+
 @pytest.fixture
 def adapter_root(tmp_path):
     root = tmp_path / 'adapters'

@@ -18,7 +18,7 @@
 import json
 
 import pytest
-from shadowhound_memory.training import generate, validate
+from shadowhound_memory.training import generate, leakage, validate
 from shadowhound_memory.training.formats import HeldOutMission, read_jsonl, WritingPair
 
 
@@ -49,18 +49,74 @@ def test_same_seed_gives_identical_files_and_another_seed_other_files(dataset, t
         manifest['files']['writing_train.jsonl']['sha256']
 
 
-def test_no_mission_is_in_two_splits(dataset):
+def _without_mission_line(text):
+    return '\n'.join(line for line in text.splitlines() if not line.startswith('mission:'))
+
+
+def _shared_observations(out):
+    """Return test observations whose input, mission name aside, is a training input."""
+    train = {_without_mission_line(p.input)
+             for p in read_jsonl(out / 'writing_train.jsonl', WritingPair)}
+    return [o.input for m in read_jsonl(out / 'missions_test.jsonl', HeldOutMission)
+            for o in m.observations if _without_mission_line(o.input) in train]
+
+
+def test_no_test_mission_repeats_a_training_mission_by_content(dataset):
+    # Ids carry the split name, so comparing them proves nothing: compare what the model sees,
+    # the observation with its time and pose, with the mission name taken out.
+    out, _ = dataset
+    assert _shared_observations(out) == []
+
+
+def test_the_split_check_finds_a_mission_generated_twice(tmp_path, monkeypatch):
+    # The bug: every split draws the same mission (seed, start and noise), renamed per split.
+    real = generate.make_mission
+    monkeypatch.setattr(generate, 'make_mission', lambda mission_id, **_: real(
+        seed=1, mission_id=mission_id, start_time=generate.EPOCH, n_rooms=4))
+    generate.generate(tmp_path, seed=7, writing_pairs=40, test_missions=1, ood_missions=1)
+    assert _shared_observations(tmp_path)
+
+
+def test_ood_set_is_big_enough_and_shares_no_vocabulary_with_the_training_world():
+    from shadowhound_memory.synthetic import ood, world
+    missions = ood.make_ood_missions(0, 10, generate.EPOCH)
+    assert sum(len(m.observations) for m in missions) >= 200
+    assert sum(len(m.questions) for m in missions) >= 100
+    assert not set(ood.ROOMS) & set(world.ROOMS)
+    assert not set(ood.COLOURS) & set(world.COLOURS)
+    assert not set(ood.NOUNS) & set(world.NOUNS)
+    styles = {template.split()[0] for _, template in ood.OBJECT_STYLES}
+    assert {'detector:', '[yolo]', 'Operator'} <= styles
+
+
+def test_ood_missions_pass_the_leak_check_and_in_distribution_ones_would_not(dataset):
     out, manifest = dataset
-    splits = manifest['missions']
-    assert not set(splits['train']) & set(splits['dev'])
-    assert not set(splits['train']) & set(splits['test'])
-    assert not set(splits['dev']) & set(splits['test'])
-    train_ids = {json.loads(line)['mission_id']
-                 for name in ('writing_train.jsonl', 'recall_train.jsonl')
-                 for line in (out / name).read_text().splitlines()}
-    assert train_ids <= set(splits['train'])
-    held = {m.mission_id for m in read_jsonl(out / 'missions_test.jsonl', HeldOutMission)}
-    assert held == set(splits['test'])
+    training = [out / f'{kind}_{split}.jsonl' for kind in ('writing', 'recall')
+                for split in ('train', 'dev')]
+    assert manifest['leak_check']['texts_checked'] == leakage.check(
+        out / 'missions_ood.jsonl', training) > 0
+    # The in-distribution test missions reuse the generator's questions word for word.
+    with pytest.raises(leakage.LeakError, match='appear in the training files'):
+        leakage.check(out / 'missions_test.jsonl', training)
+
+
+def test_leak_check_fails_on_a_planted_overlap_in_another_casing(dataset, tmp_path, capsys):
+    out, _ = dataset
+    ood = read_jsonl(out / 'missions_ood.jsonl', HeldOutMission)
+    planted = ood[1].observations[3].text.upper().replace(' ', '  ') + '!!'
+    pair = json.loads((out / 'writing_train.jsonl').read_text().splitlines()[0])
+    pair['input'] = pair['input'].replace('observation: ', f'observation: {planted} ')
+    train = tmp_path / 'writing_train.jsonl'
+    train.write_text((out / 'writing_train.jsonl').read_text() + json.dumps(pair) + '\n')
+    with pytest.raises(leakage.LeakError, match='1 of 500'):
+        leakage.check(out / 'missions_ood.jsonl', [train])
+    assert leakage.main([str(out / 'missions_ood.jsonl'), str(train)]) == 1
+    assert ood[1].observations[3].text in capsys.readouterr().err
+    question = ood[0].questions[0].question
+    pair['input'] = 'nothing'
+    pair['output']['text'] = question.lower().rstrip('?')
+    train.write_text(json.dumps(pair) + '\n')
+    assert leakage.find_leaks([question], leakage.training_texts([train])) == [question]
 
 
 def test_writing_inputs_carry_the_observation_and_outputs_the_gold_labels(dataset):
