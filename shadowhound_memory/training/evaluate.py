@@ -388,11 +388,16 @@ def main(argv: list[str] | None = None) -> int:
     from shadowhound_memory.training.report import write_report
     from shadowhound_memory.training.server import base_name_of, VllmServer
 
-    sets = {'in_distribution': (read_jsonl(args.missions, HeldOutMission),
-                                args.max_observations, args.max_questions)}
+    # Out of distribution first: the figures the report's rule reads, and the ones a run cut
+    # short should still have; latest.json is rewritten after each set.
+    sets: dict[str, tuple[list[HeldOutMission], int, int]] = {}
     if args.ood_missions:
         sets['ood'] = (read_jsonl(args.ood_missions, HeldOutMission), 0, 0)
+    sets['in_distribution'] = (read_jsonl(args.missions, HeldOutMission),
+                               args.max_observations, args.max_questions)
     embedder = make_embedder(MemoryConfig())
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     server = None
     try:
         if args.start_server:
@@ -413,25 +418,25 @@ def main(argv: list[str] | None = None) -> int:
             generator = LocalGenerator(args.base_model, {'writing': args.writing_adapter,
                                                          'recall': args.recall_adapter})
             mode = 'in-process transformers + PEFT (no schema arms)'
-        results: dict[str, Any] = {}
+        results: dict[str, Any] = {'reference': {
+            'generation': mode, 'sets_done': [],
+            'bootstrap': {'level': 0.95, 'resamples': metrics.BOOTSTRAP_RESAMPLES,
+                          'unit': 'item'},
+            'adapters': {task: _card(path) for task, path in (
+                ('writing', args.writing_adapter), ('recall', args.recall_adapter))}}}
         for name, (missions, max_observations, max_questions) in sets.items():
             _progress(f'{name}: {len(missions)} missions')
             with tempfile.TemporaryDirectory(prefix='shm-eval-') as work:
                 results[name] = Evaluation(missions, generator, embedder, work,
                                            max_observations, max_questions,
                                            args.concurrency).run()
+            results['reference']['sets_done'].append(name)
+            (out / 'latest.json').write_text(json.dumps(results, indent=2) + '\n')
+            report = write_report(results, out)
     finally:
         if server is not None:
             server.stop()
-    results['reference'] = {'generation': mode, 'bootstrap': {
-        'level': 0.95, 'resamples': metrics.BOOTSTRAP_RESAMPLES, 'unit': 'item'}}
-    results['reference']['adapters'] = {
-        task: _card(path) for task, path in (('writing', args.writing_adapter),
-                                             ('recall', args.recall_adapter))}
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / 'latest.json').write_text(json.dumps(results, indent=2) + '\n')
-    print(write_report(results, out))
+    print(report)
     return 0
 
 

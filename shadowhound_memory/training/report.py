@@ -251,6 +251,10 @@ def write_report(results: dict[str, Any], out: str | pathlib.Path) -> pathlib.Pa
     lines += [f'![{p}]({p})' for p in plots] + ([''] if plots else [])
     for name, data in sets:
         lines += _set_section(name, data)
+    if 'arms' not in results:
+        for name, label in SETS.items():
+            if not results.get(name):
+                lines += [f'## {label}', '', 'Not measured: the run stopped before this set.', '']
     lines += [
         'How to read it: JSON validity counts drafts that parse and pass the record schema '
         '(truncated ones fail); field accuracy is the mean of event match, tag F1 and the '
