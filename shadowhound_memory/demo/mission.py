@@ -22,6 +22,11 @@ mission time, so the node interpolates poses exactly as on a robot. Then the age
 through the Recall service and the answers are printed with poses and citations.
 
     python -m shadowhound_memory.demo.mission [--speed 5] [--seed 0] [--store-path DIR] [--keep]
+        [--record-bag DIR] [--map-png FILE]
+
+--record-bag writes what the demo publishes (odometry, observations) to an MCAP bag that
+`ingest_bag` turns into the same memories; --map-png draws the path, the memories and the cited
+answers.
 """
 
 import argparse
@@ -47,9 +52,11 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
 from shadowhound_memory.msg import MemoryRecord, Observation
 from shadowhound_memory.retrieval.answer import describe_age
+from shadowhound_memory.ros.bag_recorder import BagRecorder
 from shadowhound_memory.ros.conversions import seconds_to_time, time_to_seconds
 from shadowhound_memory.srv import Recall
 from shadowhound_memory.synthetic.world import make_mission, Mission
+from shadowhound_memory.viz.mission_map import draw_mission_map, MapMemory, Question
 
 ODOM_RATE_HZ = 30.0
 # Odometry of the robot standing at its start before the mission: live before any observation,
@@ -181,7 +188,8 @@ def wait_for_node(demo: Demo, node: subprocess.Popen[bytes], log: pathlib.Path) 
     return time.monotonic() - started
 
 
-def play(demo: Demo, mission: Mission, speed: float, alive: Callable[[], bool]) -> int:
+def play(demo: Demo, mission: Mission, speed: float, alive: Callable[[], bool],
+         recorder: BagRecorder | None = None) -> int:
     """Publish the mission's odometry and observations in mission time; return how many sent."""
     start = mission.odometry_at(0.0)
     preroll = [(i / ODOM_RATE_HZ - PREROLL_S, *start)
@@ -197,7 +205,11 @@ def play(demo: Demo, mission: Mission, speed: float, alive: Callable[[], bool]) 
         while (delay := (t + PREROLL_S) / speed - (time.monotonic() - wall_start)) > 0.0:
             time.sleep(min(delay, 0.005))
         # Odometry first, so the node has the pose of every observation stamped at t.
-        demo.odom.publish(odometry(mission.start_time + t, x, y, yaw))
+        odom = odometry(mission.start_time + t, x, y, yaw)
+        demo.odom.publish(odom)
+        if recorder is not None:
+            # Recorded at mission time, as a robot's recorder would have received it.
+            recorder.write('/odom', odom, mission.start_time + t)
         while pending and pending[0].t <= t + 1e-6:
             obs = pending.pop(0)
             # The robot's semantic map knows which room it is in, as on a real robot.
@@ -207,6 +219,8 @@ def play(demo: Demo, mission: Mission, speed: float, alive: Callable[[], bool]) 
             msg.header.stamp = seconds_to_time(mission.start_time + obs.t)
             msg.header.frame_id = 'map'
             demo.observations.publish(msg)
+            if recorder is not None:
+                recorder.write('/observations', msg, mission.start_time + t)
             sent += 1
         if i % int(ODOM_RATE_HZ) == 0 and not alive():
             raise DemoError('the memory node exited during the mission')
@@ -254,9 +268,9 @@ def show(question: str, filters: dict[str, Any], response: Recall.Response,
           f'{response.latency_ms:.1f} ms in the node, {rtt_ms:.1f} ms round trip')
 
 
-def ask(demo: Demo) -> tuple[list[float], list[float]]:
-    """Ask the demo's questions; return the node's latencies and the round trips in ms."""
-    latencies, rtts = [], []
+def ask(demo: Demo) -> tuple[list[float], list[float], list[Question]]:
+    """Ask the demo's questions; return the node's latencies, the round trips (ms), answers."""
+    latencies, rtts, asked = [], [], []
     for question, filters in QUESTIONS:
         request = Recall.Request(question=question, k=4, synthesize=True, **filters)
         t0 = time.perf_counter()
@@ -267,7 +281,19 @@ def ask(demo: Demo) -> tuple[list[float], list[float]]:
         show(question, filters, response, rtt)
         latencies.append(response.latency_ms)
         rtts.append(rtt)
-    return latencies, rtts
+        asked.append(Question(question, response.answer, tuple(response.cited_ids)))
+    return latencies, rtts, asked
+
+
+def draw_map(png: str, demo: Demo, mission: Mission, asked: list[Question]) -> None:
+    """Draw the robot path, the memories the node wrote and what the answers cited."""
+    memories = [MapMemory(m.id, m.text, m.pose.x if m.pose.known else None,
+                          m.pose.y if m.pose.known else None, m.seen_count,
+                          time_to_seconds(m.timestamp)) for m in demo.events.values()]
+    path = [(x, y) for _, x, y, _ in mission.poses(rate_hz=ODOM_RATE_HZ)]
+    drawn = draw_mission_map(png, path, memories, asked,
+                             title=f'mission {mission.mission_id}')
+    print(f'\nmap: {png} ({drawn.summary()})')
 
 
 def stop_node(node: subprocess.Popen[bytes]) -> None:
@@ -284,6 +310,10 @@ def stop_node(node: subprocess.Popen[bytes]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Play the mission against a fresh node and ask it questions; return the exit code."""
+    if args.record_bag and os.path.exists(args.record_bag):
+        print(f'demo: {args.record_bag} exists; --record-bag makes a new bag folder',
+              file=sys.stderr)
+        return 2
     work = pathlib.Path(tempfile.mkdtemp(prefix='shadowhound-demo-'))
     store = args.store_path or str(work / 'store')
     log = work / 'memory_node.log'
@@ -303,9 +333,18 @@ def run(args: argparse.Namespace) -> int:
         # answers mean what they say when the questions are asked.
         playing_s = (PREROLL_S + mission.duration_s) / args.speed
         mission.start_time = time.time() + playing_s - mission.duration_s
-        sent = play(demo, mission, args.speed, lambda: node.poll() is None)
+        recorder = BagRecorder(args.record_bag, 'mcap') if args.record_bag else None
+        try:
+            sent = play(demo, mission, args.speed, lambda: node.poll() is None, recorder)
+        finally:
+            if recorder is not None:
+                recorder.close()
+                print(f'recorded {recorder.count} messages to {args.record_bag} (ingest_bag '
+                      'turns them into memories)')
         wait_settled(demo, sent)
-        latencies, rtts = ask(demo)
+        latencies, rtts, asked = ask(demo)
+        if args.map_png:
+            draw_map(args.map_png, demo, mission, asked)
         merged = sum(m.seen_count - 1 for m in demo.events.values())
         print(f'\nsummary: {sent} observations sent, {len(demo.events)} memories written, '
               f'{merged} repeat sightings merged; recall p50 {statistics.median(latencies):.1f} '
@@ -351,6 +390,11 @@ def main() -> int:
                         help='store folder (default: a fresh temporary one, removed after)')
     parser.add_argument('--keep', action='store_true',
                         help='keep the temporary store and the node log')
+    parser.add_argument('--record-bag', default='', metavar='DIR',
+                        help='record the published odometry and observations to this new MCAP '
+                             'bag folder (for ingest_bag)')
+    parser.add_argument('--map-png', default='', metavar='FILE',
+                        help='draw the path, the memories and the cited answers into this PNG')
     args = parser.parse_args()
     try:
         return run(args)

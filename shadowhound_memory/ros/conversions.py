@@ -22,6 +22,7 @@ Kept apart from the node so that each conversion has one home and its rules (zer
 import math
 
 from builtin_interfaces.msg import Time
+from shadowhound_memory.memory.replay import observation_from_message
 from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.memory.writer import Observation
 from shadowhound_memory.msg import MemoryPose, MemoryRecord as MemoryRecordMsg
@@ -45,13 +46,7 @@ def seconds_to_time(seconds: float) -> Time:
 
 def observation_from_msg(msg: ObservationMsg, now: float) -> Observation:
     """Return the core observation; a zero stamp means now and confidence 0 means not given."""
-    stamp = time_to_seconds(msg.header.stamp) or now
-    confidence = float(msg.confidence)
-    if confidence == 0.0:
-        confidence = 1.0
-    return Observation(text=msg.text, stamp=stamp, source=msg.source or 'unknown',
-                       tags=tuple(msg.tags), confidence=confidence,
-                       frame_id=msg.header.frame_id)
+    return observation_from_message(msg, now)
 
 
 def pose_from_msg(msg: MemoryPose, default_frame: str) -> PoseEstimate:
