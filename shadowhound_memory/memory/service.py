@@ -45,8 +45,11 @@ from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContex
                                               RecordWriter, WrittenRecord)
 from shadowhound_memory.pose.buffer import PoseEstimate, UNCERTAIN_POSE_TAG
 from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, TokenCounter
+from shadowhound_memory.retrieval.planning import (NoPlanner, QueryPlan, QueryPlanner, RulePlanner,
+                                                   Vocabulary)
 from shadowhound_memory.retrieval.ranking import RankingWeights
-from shadowhound_memory.retrieval.retriever import RecallQuery, Retriever
+from shadowhound_memory.retrieval.retriever import planned_filter, RecallQuery, Retriever
+from shadowhound_memory.retrieval.tracks import find_track, Track, VocabularyCache
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
 from shadowhound_memory.store.sparse import RetrievalMode
 
@@ -100,14 +103,18 @@ class WriteOutcome:
 @dataclass
 class RecallResult:
     """
-    Ranked memories, the context built from them, and the timings.
+    Ranked memories, the context built from them, the plan, the tracks and the timings.
 
-    ``timings`` holds query_embedding_ms, search_ms (search and ranking), context_ms and total_ms.
+    ``timings`` holds planning_ms, query_embedding_ms, search_ms (search and ranking),
+    context_ms and total_ms. ``tracks`` holds the sightings of the things the plan names when
+    its intent is about them (where, where now, when, when last, count).
     """
 
     hits: list[ScoredRecord] = field(default_factory=list)
     context: RagContext = field(default_factory=RagContext)
     timings: dict[str, float] = field(default_factory=dict)
+    plan: QueryPlan | None = None
+    tracks: list[Track] = field(default_factory=list)
 
 
 class MemoryService:
@@ -118,7 +125,15 @@ class MemoryService:
                  retention: RetentionConfig | None = None,
                  weights: RankingWeights | None = None, token_budget: int = 1024,
                  count_tokens: TokenCounter | None = None, anonymize: bool = False,
-                 retrieval_mode: RetrievalMode = 'hybrid') -> None:
+                 retrieval_mode: RetrievalMode = 'hybrid',
+                 planner: QueryPlanner | None = None) -> None:
+        """
+        Open the store's collection for the embedder's vectors.
+
+        ``retrieval_mode`` is hybrid (dense and BM25 fused) or dense. ``planner`` turns
+        questions into query plans; the deterministic RulePlanner unless given (a NoPlanner
+        searches the literal question as before plans existed).
+        """
         if token_budget < 0:
             raise InvalidRequestError(f'token_budget must be >= 0, got {token_budget}')
         self.store = store
@@ -127,6 +142,8 @@ class MemoryService:
         self.dedupe = dedupe or DedupeConfig()
         self.retention = retention or RetentionConfig()
         self.retriever = Retriever(store, embedder, weights, retrieval_mode)
+        self.planner: QueryPlanner = planner if planner is not None else RulePlanner()
+        self.vocabulary = VocabularyCache(store)
         self.token_budget = token_budget
         self.count_tokens = count_tokens
         # Redaction happens before the writer, the embedding and the store see anything.
@@ -263,8 +280,12 @@ class MemoryService:
             if pending:
                 batch = list(pending.values())
                 self.store.upsert([r for r, _ in batch], [v for _, v in batch])
+                self.vocabulary.observe(r for r, _ in batch)
                 for mission in {r.mission_id for r, _ in batch}:
-                    self._unpurged += enforce_quota(self.store, mission, self.retention)
+                    evicted = enforce_quota(self.store, mission, self.retention)
+                    self._unpurged += evicted
+                    if evicted:
+                        self.vocabulary.invalidate()
             # A record merged later in the batch is reported in its final state.
             final = {r.id: r for r, _ in pending.values()}
             for outcome in outcomes:
@@ -297,17 +318,61 @@ class MemoryService:
 
     # Recall and forget ------------------------------------------------------------------------
 
-    def recall(self, query: RecallQuery, now: float) -> RecallResult:
-        """Retrieve, rank and pack the context for a query."""
+    def plan(self, query: RecallQuery, now: float,
+             robot_pose: tuple[float, float] | None = None,
+             planner: QueryPlanner | None = None) -> QueryPlan:
+        """Return the plan of a query's question over its missions' vocabulary."""
+        chosen = planner or self.planner
+        if isinstance(chosen, NoPlanner):
+            return chosen.plan(query.question, now, Vocabulary(), robot_pose)
+        vocabulary = self.vocabulary.get(None if query.all_missions else (str(query.mission_id),))
+        return chosen.plan(query.question, now, vocabulary, robot_pose)
+
+    def recall(self, query: RecallQuery, now: float,
+               robot_pose: tuple[float, float] | None = None,
+               plan: QueryPlan | None = None) -> RecallResult:
+        """
+        Plan, retrieve, rank and pack the context for a query.
+
+        ``robot_pose`` (map x, y) is where "here" is; ``plan`` replaces the service's planner
+        (an evaluation comparing planners gives its own).
+        """
         start = time.perf_counter()
-        retrieval = self.retriever.retrieve(query, now)
+        if plan is None:
+            plan = self.plan(query, now, robot_pose)
+        planned = time.perf_counter()
+        retrieval = self.retriever.retrieve(query, now, plan)
+        tracks = self.tracks_for(query, plan)
         built = time.perf_counter()
         context = ContextBuilder(self.token_budget, self.count_tokens).build(retrieval.hits)
         context_ms = (time.perf_counter() - built) * 1000.0
         return RecallResult(retrieval.hits, context, {
+            'planning_ms': (planned - start) * 1000.0,
             'query_embedding_ms': retrieval.query_embedding_ms,
             'search_ms': retrieval.search_ms, 'context_ms': context_ms,
-            'total_ms': (time.perf_counter() - start) * 1000.0})
+            'total_ms': (time.perf_counter() - start) * 1000.0}, plan, tracks)
+
+    def tracks_for(self, query: RecallQuery, plan: QueryPlan) -> list[Track]:
+        """Return the tracks of the things a plan asks where, when or how often about."""
+        if plan.intent not in ('where', 'where_now', 'when', 'when_last', 'count'):
+            return []
+        flt = planned_filter(query, plan)
+        tags = [t for t in (query.tags_any or plan.tags_any)
+                if t.startswith(('object:', 'person:'))]
+        found = [find_track(self.store, tag, flt.mission_ids, flt.time_from, flt.time_to)
+                 for tag in tags[:3]]
+        return sorted((t for t in found if t is not None), key=lambda t: t.last.time,
+                      reverse=True)
+
+    def track(self, tag: str, mission_id: str | None, now: float | None = None) -> Track | None:
+        """Return the track of one object:/person: tag in a mission (None: every mission)."""
+        if not _TAG_RE.match(tag) or not tag.startswith(('object:', 'person:')):
+            raise InvalidRequestError(f'{tag!r} is not an object or person tag (e.g. '
+                                      'object:red_ball, person:alice)')
+        if mission_id is not None and not _MISSION_RE.match(mission_id):
+            raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
+        return find_track(self.store, tag, None if mission_id is None else (mission_id,),
+                          time_to=now)
 
     def forget(self, ids: Sequence[str] = (), mission_id: str | None = None,
                time_from: float | None = None, time_to: float | None = None) -> int:
@@ -342,6 +407,8 @@ class MemoryService:
                 # A forgotten memory must leave the disk, not only the search results.
                 self.store.purge_deleted()
                 self._unpurged = 0
+            if deleted:
+                self.vocabulary.invalidate()
             return deleted
 
     def apply_retention(self, now: float) -> int:
@@ -358,6 +425,8 @@ class MemoryService:
             if expired or self._unpurged:
                 self.store.purge_deleted()
                 self._unpurged = 0
+            if expired:
+                self.vocabulary.invalidate()
             return expired
 
     # Introspection ----------------------------------------------------------------------------

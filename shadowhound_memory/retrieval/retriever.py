@@ -21,7 +21,7 @@ order of the time window) raise InvalidRequestError; single-field violations rai
 ValidationError, whose messages name the field.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import math
 import re
 import time
@@ -32,6 +32,7 @@ from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.errors import InvalidRequestError
 from shadowhound_memory.memory.schema import (MAX_COORDINATE_M, MAX_TAGS, MISSION_PATTERN,
                                               TAG_PATTERN)
+from shadowhound_memory.retrieval.planning import QueryPlan
 from shadowhound_memory.retrieval.ranking import rank, RankingWeights
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore, ScoredRecord
 from shadowhound_memory.store.sparse import RETRIEVAL_MODES, RetrievalMode
@@ -41,6 +42,10 @@ MAX_QUESTION_CHARS = 1000
 # memory into the top k; capped so a large k cannot make one recall scan half the store.
 OVERFETCH = 4
 MAX_CANDIDATES = 200
+# Added to the ranking score of a memory carrying a tag the plan names (then rescaled to [0, 1]):
+# worth about the cosine gap between "a red ball" and "a red mug", so the tagged sighting wins a
+# near tie while an untagged memory that says the same thing still ranks.
+TAG_BONUS = 0.1
 _TAG_RE = re.compile(TAG_PATTERN)
 
 
@@ -164,8 +169,81 @@ class Retriever:
                                       f'{", ".join(RETRIEVAL_MODES)}, got {mode!r}')
         self._mode = mode
 
-    def retrieve(self, query: RecallQuery, now: float) -> RetrievalResult:
-        """Return the top-k memories for the query, ranked, at or above min_score."""
+    def retrieve(self, query: RecallQuery, now: float,
+                 plan: QueryPlan | None = None) -> RetrievalResult:
+        """
+        Return the top-k memories for the query, ranked, at or above min_score.
+
+        With a plan, its search texts are embedded (and, hybrid, matched by BM25), its time window and place filter the search
+        where the query gives none (explicit filters always win), its tags lift the memories
+        carrying them, recency counts only when the plan asks for it, and for "where now" and
+        "when last" the latest sightings of the thing come first.
+        """
+        if plan is None or plan.planner == 'none':
+            return self._retrieve_literal(query, now)
+        start = time.perf_counter()
+        vectors = self.embedder.embed(plan.search_texts)
+        embedded = time.perf_counter()
+        flt = planned_filter(query, plan)
+        limit = min(MAX_CANDIDATES, query.k * OVERFETCH)
+        similarity: dict[str, ScoredRecord] = {}
+
+        def keep(hits: list[ScoredRecord]) -> None:
+            for hit in hits:
+                known = similarity.get(hit.record.id)
+                if known is None or hit.score > known.score:
+                    similarity[hit.record.id] = hit
+
+        hybrid = self.mode == 'hybrid'
+        for text, vector in zip(plan.search_texts, vectors):
+            keep(self.store.search(vector, flt, limit, text=text if hybrid else None))
+        boosted = [] if query.tags_any or query.tags_all else plan.tags_any
+        if boosted:
+            keep(self.store.search(vectors[0], replace(flt, tags_any=tuple(boosted)), limit,
+                                   text=plan.search_texts[0] if hybrid else None))
+        latest: list[ScoredRecord] = []
+        entities = [t for t in (query.tags_any or boosted) if t.startswith(('object:', 'person:'))]
+        if plan.intent in ('where_now', 'when_last') and entities:
+            latest = self._latest(entities, flt, query.k, vectors[0], similarity)
+        weights = self.weights if plan.wants_recency else \
+            self.weights.model_copy(update={'recency': 0.0})
+        place = (flt.near[0], flt.near[1]) if flt.near is not None else None
+        ranked = rank(list(similarity.values()), now, place, weights)
+        if boosted:
+            wanted = set(boosted)
+            ranked = sorted((ScoredRecord(h.record, (h.score + TAG_BONUS * bool(
+                wanted.intersection(h.record.tags))) / (1.0 + TAG_BONUS)) for h in ranked),
+                key=lambda h: h.score, reverse=True)
+        first = {h.record.id for h in latest}
+        ordered = latest + [h for h in ranked if h.record.id not in first]
+        if plan.missing and not plan.entity_tags():
+            # The question names only things the store never tagged: a memory must at least
+            # say their names, or there is no memory of them.
+            ordered = [h for h in ordered if _mentions(h.record.text, plan.missing)]
+        hits = [h for h in ordered if h.score >= query.min_score][:query.k]
+        searched = time.perf_counter()
+        return RetrievalResult(hits, (embedded - start) * 1000.0,
+                               (searched - embedded) * 1000.0, (searched - start) * 1000.0)
+
+    def _latest(self, tags: list[str], flt: MemoryFilter, k: int, vector: list[float],
+                similarity: dict[str, ScoredRecord]) -> list[ScoredRecord]:
+        """Return the latest sightings of the tagged things, newest first, with their scores."""
+        records = self.store.scroll(replace(flt, tags_any=tuple(tags)), k * OVERFETCH,
+                                    newest_first=True)
+        records.sort(key=lambda r: (r.last_seen or r.timestamp), reverse=True)
+        records = records[:k]
+        unknown = [r.id for r in records if r.id not in similarity]
+        stored = self.store.get_vectors(unknown) if unknown else {}
+        out = []
+        for record in records:
+            known = similarity.get(record.id)
+            cosine = known.score if known is not None else _dot(vector, stored.get(record.id))
+            # Ranked first by time, scored by the similarity they have, so min_score still
+            # means what it says.
+            out.append(ScoredRecord(record, min(1.0, max(0.0, cosine))))
+        return out
+
+    def _retrieve_literal(self, query: RecallQuery, now: float) -> RetrievalResult:
         start = time.perf_counter()
         vector = self.embedder.embed_query(query.question)
         embedded = time.perf_counter()
@@ -179,3 +257,31 @@ class Retriever:
         done = time.perf_counter()
         return RetrievalResult(hits, (embedded - start) * 1000.0, (searched - embedded) * 1000.0,
                                (done - start) * 1000.0)
+
+
+def planned_filter(query: RecallQuery, plan: QueryPlan) -> MemoryFilter:
+    """
+    Return the store filter of a query completed by its plan; what the query gives wins.
+
+    The plan's time window and circle are hard filters (the question said them); its tags are
+    not, since memories whose wording names a thing do not all carry its tag: they lift the
+    ranking instead.
+    """
+    flt = query.memory_filter()
+    if query.time_from is None and query.time_to is None:
+        flt = replace(flt, time_from=plan.since, time_to=plan.until)
+    if query.near is None and query.box is None and plan.near is not None:
+        flt = replace(flt, near=(plan.near.x, plan.near.y, plan.near.radius))
+    if not query.tags_any and not query.tags_all and plan.tags_all:
+        flt = replace(flt, tags_all=tuple(plan.tags_all))
+    return flt
+
+
+def _dot(a: list[float], b: list[float] | None) -> float:
+    return 0.0 if b is None else float(sum(x * y for x, y in zip(a, b)))
+
+
+def _mentions(text: str, tags: list[str]) -> bool:
+    lowered = text.lower()
+    return any(all(re.search(r'\b' + re.escape(word), lowered)
+                   for word in tag.partition(':')[2].split('_')) for tag in tags)

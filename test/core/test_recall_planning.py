@@ -1,0 +1,213 @@
+# Copyright 2026 The shadowhound_memory Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+"""
+Planned recall, tracks and the vocabulary over a real Edge store and the real MiniLM.
+
+A moved ball must be reported where it was seen last; explicit filters must beat planned ones;
+tracks must be right after a forget and after a restart; and on the synthetic world the planner
+must not lose a question the literal search answered.
+"""
+
+import pytest
+
+from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.memory.service import MemoryService
+from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.pose.buffer import PoseEstimate
+from shadowhound_memory.retrieval.planning import NoPlanner, RulePlanner
+from shadowhound_memory.retrieval.retriever import RecallQuery
+from shadowhound_memory.store.edge import EdgeStore
+from shadowhound_memory.synthetic.world import gold_questions, make_mission
+
+NOW = 1_800_000_000.0
+MIN = 60.0
+
+# A ball that moves from the kitchen to the office; Alice comes and goes; other things stay.
+STORY = [
+    (40 * MIN, 'Red ball under the kitchen table.', (1.0, 1.0), ('object:red_ball',), 'kitchen'),
+    (38 * MIN, 'Blue mug on the counter.', (2.0, 1.5), (), 'kitchen'),
+    (35 * MIN, 'Alice is standing by the door.', (6.0, 4.0), ('person:alice',), 'living_room'),
+    (30 * MIN, 'Charger plugged in behind the sofa.', (7.0, 3.0), (), 'living_room'),
+    (25 * MIN, 'Spotted a red ball next to the printer.', (7.5, 8.0), ('object:red_ball',),
+     'office'),
+    (20 * MIN, 'Green plant on the desk.', (6.0, 8.5), (), 'office'),
+    (12 * MIN, 'Alice walking past.', (10.0, 8.0), ('person:alice',), 'bathroom'),
+    (5 * MIN, 'Black backpack on the bed.', (2.0, 8.0), (), 'bedroom'),
+]
+
+
+def write_story(service, mission='m1', story=STORY):
+    items = [(Observation(text=text, stamp=NOW - age, source='camera', tags=tags),
+              PoseEstimate(xy[0], xy[1], 0.0, True, '', 'map'),
+              MissionContext(mission_id=mission, room=room))
+             for age, text, xy, tags, room in story]
+    return [o.record for o in service.write_observations(items)]
+
+
+@pytest.fixture
+def service(tmp_path, embedder):
+    made = MemoryService(EdgeStore(str(tmp_path / 'store')), embedder,
+                         writer=DeterministicWriter())
+    yield made
+    made.close()
+
+
+def ask(service, question, **filters):
+    query = RecallQuery(question=question, mission_id=filters.pop('mission_id', 'm1'),
+                        k=filters.pop('k', 5), **filters)
+    return service.recall(query, NOW, robot_pose=filters.pop('pose', None))
+
+
+def test_where_now_answers_the_latest_sighting_of_a_moved_thing(service):
+    records = write_story(service)
+    result = ask(service, 'Where is the red ball now?')
+    assert result.plan is not None and result.plan.intent == 'where_now'
+    assert result.hits[0].record.id == records[4].id
+    track = result.tracks[0]
+    assert track.tag == 'object:red_ball' and track.last.memory_id == records[4].id
+    assert track.first.memory_id == records[0].id and track.rooms == ('kitchen', 'office')
+    assert [s.memory_id for s in track.history] == [records[4].id, records[0].id]
+
+
+def test_when_last_answers_the_latest_sighting_of_a_person(service):
+    records = write_story(service)
+    result = ask(service, 'when did we last run into Alice?')
+    assert result.plan.intent == 'when_last'
+    assert result.hits[0].record.id == records[6].id
+    assert result.tracks[0].last.time == NOW - 12 * MIN and result.tracks[0].seen_count == 2
+
+
+def test_the_literal_search_ranks_by_wording_and_misses_the_move(service):
+    # Why planning exists: the kitchen sighting says "red ball" just as well, and is first.
+    records = write_story(service)
+    service.planner = NoPlanner()
+    result = ask(service, 'Where is the red ball now?')
+    assert result.plan.planner == 'none' and result.tracks == []
+    assert records[0].id in [h.record.id for h in result.hits[:2]]
+
+
+def test_explicit_filters_win_over_planned_ones(service):
+    records = write_story(service)
+    # The question says "last ten minutes"; the request's window says 45 to 30 minutes ago.
+    result = ask(service, 'What did we see in the last ten minutes?', time_from=NOW - 45 * MIN,
+                 time_to=NOW - 30 * MIN)
+    ids = {h.record.id for h in result.hits}
+    assert ids and ids <= {r.id for r in records[:4]}
+    planned = ask(service, 'What did we see in the last ten minutes?')
+    assert {h.record.id for h in planned.hits} == {records[7].id}
+    # Explicit tags replace the planned ones: the ball question filtered to Alice finds Alice.
+    tagged = ask(service, 'Where is the red ball now?', tags_any=['person:alice'])
+    assert {h.record.id for h in tagged.hits} == {records[2].id, records[6].id}
+    # An explicit place replaces "near the charger".
+    placed = ask(service, 'What did we see near the red ball?', near=(2.0, 8.0, 0.5))
+    assert [h.record.id for h in placed.hits] == [records[7].id]
+
+
+def test_here_is_the_robot_pose(service):
+    records = write_story(service)
+    query = RecallQuery(question='What is around here?', mission_id='m1', k=5)
+    result = service.recall(query, NOW, robot_pose=(2.0, 8.2))
+    assert result.plan.place == 'here'
+    assert [h.record.id for h in result.hits] == [records[7].id]
+
+
+def test_a_thing_the_store_never_saw_finds_no_memory(service):
+    write_story(service)
+    result = ask(service, 'Where did we see the purple umbrella?')
+    assert result.plan.missing == ['object:purple_umbrella'] and result.hits == []
+    assert ask(service, 'Did we meet Bob?').hits == []
+
+
+def test_recency_does_not_reorder_questions_that_do_not_ask_for_it(service):
+    # Two equally worded memories an hour apart: only "now" questions prefer the newer one.
+    old, new = write_story(service, story=[
+        (70 * MIN, 'A green mug on the shelf.', (0.0, 0.0), (), None),
+        (1 * MIN, 'A green mug on the shelf.', (30.0, 30.0), (), None)])
+    assert ask(service, 'Where did we see a green mug?').hits[0].score == \
+        pytest.approx(ask(service, 'Where did we see a green mug?').hits[1].score)
+    assert ask(service, 'Where is the green mug now?').hits[0].record.id == new.id
+    assert old.id in {h.record.id for h in ask(service, 'green mug?').hits}
+
+
+def test_tracks_are_right_after_a_forget_and_after_a_restart(tmp_path, embedder):
+    path = str(tmp_path / 'store')
+    service = MemoryService(EdgeStore(path), embedder, writer=DeterministicWriter())
+    records = write_story(service)
+    assert service.track('object:red_ball', 'm1').last.memory_id == records[4].id
+    service.forget(ids=[records[4].id])
+    track = service.track('object:red_ball', 'm1')
+    assert track.last.memory_id == records[0].id and track.rooms == ('kitchen',)
+    assert ask(service, 'Where is the red ball now?').hits[0].record.id == records[0].id
+    service.close()
+    reopened = MemoryService(EdgeStore(path), embedder, writer=DeterministicWriter())
+    try:
+        again = reopened.track('object:red_ball', 'm1')
+        assert again.last.memory_id == records[0].id and again.memories == 1
+        assert reopened.track('object:red_ball', 'other-mission') is None
+        with pytest.raises(InvalidRequestError):
+            reopened.track('room:kitchen', 'm1')
+    finally:
+        reopened.close()
+
+
+def test_the_vocabulary_follows_writes_and_forgets(service):
+    records = write_story(service)
+    vocabulary = service.vocabulary.get(('m1',))
+    assert {'object:red_ball', 'person:alice', 'room:office'} <= vocabulary.tags
+    assert vocabulary.positions['object:red_ball'] == (7.5, 8.0)
+    builds = service.vocabulary.builds
+    write_story(service, story=[(1 * MIN, 'Yellow umbrella by the door.', (0.5, 5.0), (),
+                                 'hallway')])
+    assert 'object:yellow_umbrella' in service.vocabulary.get(('m1',)).tags
+    assert service.vocabulary.builds == builds
+    service.forget(ids=[records[4].id])
+    assert service.vocabulary.get(('m1',)).positions['object:red_ball'] == (1.0, 1.0)
+
+
+def test_near_a_known_thing_uses_where_it_was_last_seen(service):
+    records = write_story(service)
+    result = ask(service, 'What else did we see near the red ball?')
+    assert result.plan.place == 'object:red_ball'
+    assert records[5].id in {h.record.id for h in result.hits}
+    assert records[0].id not in {h.record.id for h in result.hits}
+
+
+def test_the_planner_loses_no_question_of_the_synthetic_world(tmp_path, embedder):
+    """Success@k of the rule planner is at least the literal search's, for every k."""
+    mission = make_mission(seed=3, mission_id='world', start_time=NOW - 600.0,
+                           duration_s=600.0)
+    service = MemoryService(EdgeStore(str(tmp_path / 'store')), embedder,
+                            writer=DeterministicWriter())
+    try:
+        outcomes = service.write_observations([
+            (Observation(text=o.text, stamp=mission.start_time + o.t, source=o.source,
+                         tags=o.tags, confidence=o.confidence),
+             PoseEstimate(*o.robot_pose, True, '', 'map'),
+             MissionContext(mission_id=mission.mission_id)) for o in mission.observations])
+        ids = [o.record.id for o in outcomes]
+        found = {'none': {1: 0, 5: 0, 10: 0}, 'rules': {1: 0, 5: 0, 10: 0}}
+        questions = gold_questions(mission)
+        for question in questions:
+            gold = {ids[i] for i in question.observation_indices}
+            query = RecallQuery(question=question.question, mission_id='world', k=10)
+            for name, planner in (('none', NoPlanner()), ('rules', RulePlanner())):
+                plan = service.plan(query, NOW, planner=planner)
+                got = [h.record.id for h in service.recall(query, NOW, plan=plan).hits]
+                for k in found[name]:
+                    found[name][k] += bool(gold & set(got[:k]))
+        for k in (1, 5, 10):
+            assert found['rules'][k] >= found['none'][k], (k, found)
+    finally:
+        service.close()
