@@ -364,15 +364,40 @@ class MemoryService:
         return sorted((t for t in found if t is not None), key=lambda t: t.last.time,
                       reverse=True)
 
-    def track(self, tag: str, mission_id: str | None, now: float | None = None) -> Track | None:
+    def track(self, tag: str, mission_id: str | None, history: int = 10) -> Track | None:
         """Return the track of one object:/person: tag in a mission (None: every mission)."""
         if not _TAG_RE.match(tag) or not tag.startswith(('object:', 'person:')):
             raise InvalidRequestError(f'{tag!r} is not an object or person tag (e.g. '
                                       'object:red_ball, person:alice)')
         if mission_id is not None and not _MISSION_RE.match(mission_id):
             raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
+        if not 1 <= history <= 100:
+            raise InvalidRequestError(f'history must be 1..100 sightings, got {history}')
         return find_track(self.store, tag, None if mission_id is None else (mission_id,),
-                          time_to=now)
+                          history=history)
+
+    def locate(self, name: str, mission_id: str | None,
+               history: int = 10) -> tuple[str | None, Track | None]:
+        """
+        Return the tag a name resolves to and its track; (None, None) when none matches.
+
+        ``name`` is a tag (object:red_ball) or words naming one ("red ball", "Alice"), matched
+        against the tags the mission's memories carry, as the rule planner matches them.
+        """
+        words = ' '.join(name.split())
+        if not 0 < len(words) <= 200:
+            raise InvalidRequestError('name must be 1-200 characters: a tag such as '
+                                      'object:red_ball or words such as "red ball"')
+        if mission_id is not None and not _MISSION_RE.match(mission_id):
+            raise InvalidRequestError(f'mission_id {mission_id!r} must match {MISSION_PATTERN}')
+        tag = words.lower()
+        if not (_TAG_RE.match(tag) and tag.startswith(('object:', 'person:'))):
+            vocabulary = self.vocabulary.get(None if mission_id is None else (mission_id,))
+            found = RulePlanner().plan(words, time.time(), vocabulary).entity_tags()
+            if not found:
+                return None, None
+            tag = found[0]
+        return tag, self.track(tag, mission_id, history)
 
     def forget(self, ids: Sequence[str] = (), mission_id: str | None = None,
                time_from: float | None = None, time_to: float | None = None) -> int:

@@ -211,3 +211,14 @@ def test_the_planner_loses_no_question_of_the_synthetic_world(tmp_path, embedder
             assert found['rules'][k] >= found['none'][k], (k, found)
     finally:
         service.close()
+
+
+def test_locate_resolves_a_name_to_a_stored_tag(service):
+    records = write_story(service)
+    tag, track = service.locate('red balls', 'm1')
+    assert tag == 'object:red_ball' and track.last.memory_id == records[4].id
+    assert service.locate('Alice', 'm1')[0] == 'person:alice'
+    assert service.locate('person:alice', None)[1].memories == 2
+    assert service.locate('a purple unicorn', 'm1') == (None, None)
+    with pytest.raises(InvalidRequestError):
+        service.locate('', 'm1')
