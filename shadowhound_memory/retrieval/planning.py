@@ -777,4 +777,3 @@ class NoPlanner:
 def describe_vocabulary(vocabulary: Vocabulary, limit: int = 60) -> dict[str, list[str]]:
     """Return the vocabulary grouped by kind, for prompts and traces (bounded)."""
     return {kind: vocabulary.of_kind(kind)[:limit] for kind in ('object', 'person', 'room')}
-
