@@ -174,10 +174,11 @@ class Retriever:
         """
         Return the top-k memories for the query, ranked, at or above min_score.
 
-        With a plan, its search texts are embedded (and, hybrid, matched by BM25), its time window and place filter the search
-        where the query gives none (explicit filters always win), its tags lift the memories
-        carrying them, recency counts only when the plan asks for it, and for "where now" and
-        "when last" the latest sightings of the thing come first.
+        With a plan, its search texts are embedded (and, hybrid, matched by BM25), its time
+        window and place filter the search where the query gives none (explicit filters always
+        win), its tags lift the memories carrying them, recency counts only when the plan asks
+        for it, and for "where now" and "when last" the latest sightings of the thing come
+        first.
         """
         if plan is None or plan.planner == 'none':
             return self._retrieve_literal(query, now)
