@@ -44,6 +44,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from shadowhound_memory.msg import MemoryRecord, Observation
 from shadowhound_memory.ros.conversions import seconds_to_time
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 from shadowhound_memory.srv import Recall
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -82,8 +83,7 @@ class Probe:
         self.node = rclpy.create_node('bench_probe')
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        self.spinner = SpinThread(self.executor, 'bench-probe').start()
         self.recall = self.node.create_client(Recall, '/bench/recall')
 
     def call(self, request: Any, timeout: float = 60.0) -> Any:
@@ -95,8 +95,8 @@ class Probe:
         return future.result()
 
     def close(self) -> None:
-        self.executor.shutdown()
-        self.node.destroy_node()
+        # The caller shuts rclpy down afterwards.
+        shutdown_spinning([self.spinner], [self.node], shutdown_context=False)
 
 
 def wait_ready(probe: Probe, timeout: float = 120.0) -> float:

@@ -25,7 +25,6 @@ give each tool call it returns to run_tool_call().
 """
 
 import json
-import threading
 from typing import Any
 
 import rclpy
@@ -33,6 +32,7 @@ from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from shadowhound_memory.agent.tools import openai_tools, ToolExecutor
 from shadowhound_memory.ros.memory_client import MemoryClient
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 
 
 def tool_call(call_id: str, name: str, **arguments: Any) -> dict[str, Any]:
@@ -74,15 +74,15 @@ def main(args: list[str] | None = None) -> int:
     # The executor runs in another thread, so the agent loop below may block on the memory.
     executor = MultiThreadedExecutor(num_threads=2)
     executor.add_node(node)
-    threading.Thread(target=executor.spin, daemon=True).start()
+    spinner = SpinThread(executor, 'minimal_agent-spin').start()
     try:
         names = [tool['function']['name'] for tool in openai_tools()]
         print(f'memory tools for the LLM: {", ".join(names)}')
         messages = converse(node)
     finally:
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
+        # In this order, or the process may abort at exit: stop the executor and join its
+        # thread, then destroy the node, then shut rclpy down.
+        shutdown_spinning([spinner], [node])
     for message in messages:
         print(f"{message['tool_call_id']}: {message['content']}")
     return 0 if all(json.loads(m['content'])['ok'] for m in messages) else 1

@@ -21,6 +21,7 @@ in a context of its own, spun in a background thread, so a phase can call servic
 node it talks to is killed and started again.
 """
 
+from collections.abc import Callable
 import json
 import os
 import pathlib
@@ -32,9 +33,11 @@ import time
 from typing import Any
 
 from ament_index_python.packages import get_package_prefix, get_package_share_directory
+from diagnostic_msgs.msg import DiagnosticArray
 import psutil
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -145,11 +148,34 @@ class Probe:
         self.context = rclpy.Context()
         rclpy.init(context=self.context)
         self.node = rclpy.create_node(name, context=self.context)
-        self.executor = SingleThreadedExecutor(context=self.context)
-        self.executor.add_node(self.node)
         self._clients: dict[tuple[Any, str], Any] = {}
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        # The latest values of each /diagnostics status, by (name, hardware id).
+        self._diagnostics: dict[tuple[str, str], dict[str, str]] = {}
+        self._diagnostics_lock = threading.Lock()
+        self.node.create_subscription(DiagnosticArray, '/diagnostics', self._on_diagnostics, 10)
+        self.spinner = SpinThread(SingleThreadedExecutor(context=self.context), f'{name}-spin')
+        self.spinner.executor.add_node(self.node)
+        self.spinner.start()
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        with self._diagnostics_lock:
+            for status in msg.status:
+                self._diagnostics[(status.name, status.hardware_id)] = {
+                    kv.key: kv.value for kv in status.values}
+
+    def wait_diagnostics(self, predicate: Callable[[dict[str, str]], bool], what: str,
+                         node: 'NodeProcess', timeout: float) -> float:
+        """Wait until a status on /diagnostics satisfies predicate; return the seconds taken."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if not node.check_alive():
+                raise RuntimeError(f'the node exited while waiting for {what}; see {node.log}')
+            with self._diagnostics_lock:
+                statuses = list(self._diagnostics.values())
+            if any(predicate(values) for values in statuses):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise RuntimeError(f'no {what} on /diagnostics within {timeout} s; see {node.log}')
 
     def client(self, srv_type: Any, name: str) -> Any:
         """Return the (cached) client of a service."""
@@ -186,11 +212,8 @@ class Probe:
         raise RuntimeError(f'{name} did not answer within {timeout} s; see {node.log}')
 
     def close(self) -> None:
-        """Stop spinning and release the context."""
-        self.executor.shutdown()
-        self.thread.join(timeout=10.0)
-        self.node.destroy_node()
-        rclpy.try_shutdown(context=self.context)
+        """Stop spinning, destroy the node, release the context (in an order that cannot abort)."""
+        shutdown_spinning([self.spinner], [self.node], self.context)
 
 
 def dump_store(path: pathlib.Path) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from shadowhound_memory.msg import Observation
 from shadowhound_memory.ros.conversions import seconds_to_time
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 from shadowhound_memory.srv import Recall
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -58,6 +59,8 @@ QUESTIONS = tuple(f'Where did we see the {t}?' for t in THINGS) + tuple(
 # when the node falls behind; a call due while 8 wait is counted as skipped instead.
 MAX_IN_FLIGHT = 8
 SAMPLE_PERIOD_S = 5.0
+# How long the ingest queue may take to drain after the loads stop: generous for a busy machine.
+DRAIN_S = 60.0
 
 
 def _paced(rate_hz: float, seconds: float, tick: Any) -> int:
@@ -87,8 +90,7 @@ def load_process(role: str, namespace: str, seconds: float, out: pathlib.Path) -
     node = rclpy.create_node(f'soak_{role}')
     executor = SingleThreadedExecutor()
     executor.add_node(node)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    spinner = SpinThread(executor, f'soak-{role}').start()
     rng = random.Random(role)
     result: dict[str, Any] = {'role': role}
     qos = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
@@ -154,10 +156,7 @@ def load_process(role: str, namespace: str, seconds: float, out: pathlib.Path) -
         with lock:
             result.update(calls=calls, skipped_backlog=skipped[0], unanswered=in_flight[0])
     out.write_text(json.dumps(result))
-    executor.shutdown()
-    spinner.join(timeout=10.0)
-    node.destroy_node()
-    rclpy.try_shutdown()
+    shutdown_spinning([spinner], [node])
 
 
 class DiagnosticsWatch:
@@ -218,8 +217,13 @@ def run_soak(probe: Probe, workdir: pathlib.Path, minutes: float,
                 log(f'  soak {last["t"] / 60:.1f}/{minutes:g} min: RSS {last["rss_mb"]:.0f} MB, '
                     f'store {last["store_size"]:.0f}')
             time.sleep(SAMPLE_PERIOD_S)
-        # Let the ingest queue drain, then read the final counters.
-        time.sleep(3.0)
+        # Let the ingest queue drain (as the node reports it), then read the final counters.
+        drained_by = time.monotonic() + DRAIN_S
+        while time.monotonic() < drained_by and not (
+                watch.number('ingest_queue_depth') == 0
+                and watch.number('ingest_written') + watch.number('ingest_dropped')
+                + watch.number('ingest_failed') >= watch.number('ingest_received')):
+            time.sleep(0.1)
         final = {key: watch.number(f'ingest_{key}')
                  for key in ('received', 'written', 'dropped', 'failed', 'queue_depth')}
         final['store_size'] = watch.number('store_size')

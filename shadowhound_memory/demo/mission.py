@@ -54,6 +54,7 @@ from shadowhound_memory.msg import MemoryRecord, Observation
 from shadowhound_memory.retrieval.answer import describe_age
 from shadowhound_memory.ros.bag_recorder import BagRecorder
 from shadowhound_memory.ros.conversions import seconds_to_time, time_to_seconds
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 from shadowhound_memory.srv import Recall
 from shadowhound_memory.synthetic.world import make_mission, Mission
 from shadowhound_memory.viz.mission_map import draw_mission_map, MapMemory, Question
@@ -98,8 +99,7 @@ class Demo:
         self.recall: Any = self.node.create_client(Recall, 'recall')
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        self.spinner = SpinThread(self.executor, 'demo-spin').start()
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
@@ -131,9 +131,8 @@ class Demo:
         return response
 
     def close(self) -> None:
-        """Stop spinning and destroy the demo's node."""
-        self.executor.shutdown(timeout_sec=2.0)
-        self.node.destroy_node()
+        """Stop spinning, destroy the demo's node and shut rclpy down, in that order."""
+        shutdown_spinning([self.spinner], [self.node])
 
 
 def odometry(stamp: float, x: float, y: float, yaw: float) -> Odometry:
@@ -360,7 +359,6 @@ def run(args: argparse.Namespace) -> int:
         keep_log = True
     finally:
         demo.close()
-        rclpy.try_shutdown()
         stop_node(node)
         if args.keep:
             print(f'kept the store in {store} and the node log in {log}')

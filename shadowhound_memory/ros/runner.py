@@ -16,7 +16,9 @@
 One way to run a node as a process: init, spin on a multi-threaded executor, shut down cleanly.
 
 Shared by the package's executables so that each exits 0 on Ctrl-C or SIGTERM, 1 with a logged
-reason when its configuration is refused, and always destroys its node and shuts rclpy down.
+reason when its configuration is refused, and always shuts down in the order that cannot abort
+(see spinning.py): stop the executor and wait for its callbacks, destroy the node, shut rclpy
+down.
 """
 
 from collections.abc import Callable
@@ -25,6 +27,7 @@ import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from shadowhound_memory.errors import MemoryPackageError
+from shadowhound_memory.ros.spinning import JOIN_TIMEOUT_S
 
 
 def run_node(make_node: Callable[[], Node], name: str, num_threads: int,
@@ -32,6 +35,7 @@ def run_node(make_node: Callable[[], Node], name: str, num_threads: int,
     """Build the node, spin it until shutdown, and return the process exit code."""
     rclpy.init(args=args)
     node = None
+    executor = None
     try:
         node = make_node()
         executor = MultiThreadedExecutor(num_threads=num_threads)
@@ -43,6 +47,10 @@ def run_node(make_node: Callable[[], Node], name: str, num_threads: int,
         rclpy.logging.get_logger(name).fatal(f'cannot start: {exc}')
         return 1
     finally:
+        # The spin ran in this thread, but callbacks may still run on the executor's workers:
+        # shutdown() waits for them before the node they use is destroyed.
+        if executor is not None:
+            executor.shutdown(timeout_sec=JOIN_TIMEOUT_S)
         if node is not None:
             node.destroy_node()
         rclpy.try_shutdown()

@@ -29,6 +29,7 @@ import rclpy
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 
 _names = itertools.count()
 
@@ -58,8 +59,7 @@ class Harness:
         self.executor = MultiThreadedExecutor(num_threads=4)
         self.executor.add_node(node)
         self.executor.add_node(self.probe)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
+        self.spinner = SpinThread(self.executor, f'harness-{namespace}').start()
 
     def call(self, srv_type: Any, name: str, request: Any, timeout: float = 60.0) -> Any:
         """Call a service of the node through DDS and wait for the answer."""
@@ -84,10 +84,10 @@ class Harness:
         raise AssertionError(f'timed out after {timeout} s waiting for {what}')
 
     def close(self) -> None:
-        self.executor.shutdown(timeout_sec=5.0)
-        self.thread.join(timeout=5.0)
-        self.probe.destroy_node()
-        self.node.destroy_node()
+        # The session's context stays up for the other tests.
+        ended = shutdown_spinning([self.spinner], [self.probe, self.node],
+                                  shutdown_context=False)
+        assert ended, 'the harness spin thread did not end'
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from shadowhound_memory.agent.tools import (mcp_tools, openai_tools, schema_prob
 from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.msg import MemoryRecord
 from shadowhound_memory.ros.memory_client import MemoryClient
+from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
 from shadowhound_memory.srv import Recall
 from std_msgs.msg import String
 
@@ -61,16 +62,12 @@ def spin_node(ros):
         node = rclpy.create_node(name, namespace=namespace)
         executor = executor_type()
         executor.add_node(node)
-        thread = threading.Thread(target=executor.spin, daemon=True)
-        thread.start()
-        spun.append((node, executor, thread))
+        spun.append((node, SpinThread(executor, f'spin-{name}').start()))
         return node
 
     yield factory
-    for node, executor, thread in spun:
-        executor.shutdown(timeout_sec=5.0)
-        thread.join(timeout=5.0)
-        node.destroy_node()
+    for node, spinner in spun:
+        assert shutdown_spinning([spinner], [node], shutdown_context=False)
 
 
 def wait_future(future, timeout=60.0):
@@ -213,17 +210,25 @@ def test_an_answer_later_than_the_timeout_fails_as_unavailable(make_memory, spin
     memory = make_memory()
     # A fake recall service that answers too late: a slow node cannot be produced otherwise.
     slow_fake = spin_node('slow_fake_memory', f'slow_{memory.namespace}')
+    gave_up = threading.Event()
 
     def answer_late(request, response):
-        time.sleep(2.0)
+        # Only after the client has given up, however long that takes on a busy machine.
+        gave_up.wait(60.0)
         response.success = True
         return response
 
     slow_fake.create_service(Recall, 'recall', answer_late,
                              callback_group=ReentrantCallbackGroup())
+    # Discovered first: the 0.5 s are for the answer, not for DDS discovery on a busy machine.
+    discovered = memory.probe.create_client(Recall, f'/slow_{memory.namespace}/recall')
+    assert discovered.wait_for_service(timeout_sec=60.0), 'the slow fake was not discovered'
     client = MemoryClient(memory.probe, namespace=f'/slow_{memory.namespace}', timeout_s=0.5)
-    with pytest.raises(MemoryUnavailableError, match='did not answer within 0.5 s'):
-        client.recall('Are you there?')
+    try:
+        with pytest.raises(MemoryUnavailableError, match='did not answer within 0.5 s'):
+            client.recall('Are you there?')
+    finally:
+        gave_up.set()
 
 
 def test_a_request_the_node_refuses_raises_memory_request_error_with_the_nodes_reason(
@@ -464,7 +469,7 @@ def test_example_agent_process_remembers_and_answers_with_citations_over_dds(tmp
     probe = rclpy.create_node('agent_probe', namespace=namespace, context=context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(probe)
-    threading.Thread(target=executor.spin, daemon=True).start()
+    spinner = SpinThread(executor, 'agent-probe').start()
     try:
         events, answers = [], []
         probe.create_subscription(MemoryRecord, 'memory/events', events.append, RELIABLE)
@@ -498,8 +503,6 @@ def test_example_agent_process_remembers_and_answers_with_citations_over_dds(tmp
         assert 'call_2: {"ok": true, "answer": "Closest memories: \\"The charger' in \
             example.stdout
     finally:
-        executor.shutdown(timeout_sec=5.0)
-        probe.destroy_node()
-        rclpy.shutdown(context=context)
+        shutdown_spinning([spinner], [probe], context)
         codes = [stop(p) if p.poll() is None else p.returncode for p in (agent, memory_node)]
     assert codes == [0, 0], log.read_text()
