@@ -238,6 +238,11 @@ class MemoryConfig(BaseModel):
     llm_probe_period_s: float = Field(
         10.0, ge=0.5, le=3600.0, description='How often the LLM servers are probed for models, '
                                              'adapters and health.', json_schema_extra=READ_ONLY)
+    llm_reprobe_interval_s: float = Field(
+        2.0, ge=0.0, le=3600.0,
+        description='A request that needs a server marked down probes it first, at most once '
+                    'per this many seconds (0: every such request), instead of falling back '
+                    'until the next periodic probe.', json_schema_extra=READ_ONLY)
     llm_structured_output: bool = Field(
         True, description='Constrain replies to the JSON Schema (response_format); off for '
                           'servers without structured outputs.')

@@ -29,6 +29,11 @@ adapter or variant is not served goes to the base model with the few-shot prompt
 server is unreachable there is no route, and the caller falls back (deterministic writer,
 retrieval-only recall) at once. A background thread re-probes the servers, so a server that
 comes back, or an adapter that is loaded later, is used again without a restart.
+
+A request that needs a server marked down does not wait for the next period: it probes that
+server itself first (route_for_request), at most once per ``reprobe_interval_s`` and with a
+short timeout, so the first request after a server comes up already uses it. Requests run on
+the node's LLM worker threads, never on an executor thread, so that probe blocks nobody else.
 """
 
 from collections import Counter
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 import logging
 import os
 import threading
+import time
 from typing import Any, Literal
 
 from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
@@ -47,6 +53,9 @@ Task = Literal['memory-writing', 'recall']
 TASKS: tuple[Task, ...] = ('memory-writing', 'recall')
 Topology = Literal['dynamic_lora', 'merged', 'cloud']
 TOPOLOGIES: tuple[Topology, ...] = ('dynamic_lora', 'merged', 'cloud')
+# The longest an on-demand probe of a server marked down may take (each of its two requests):
+# the request that probes waits for it, so it is short; a slow server is found by the prober.
+REPROBE_TIMEOUT_S = 3.0
 
 # What each topology can do; published in diagnostics and tabled in the README.
 CAPABILITIES: dict[str, dict[str, str]] = {
@@ -150,7 +159,8 @@ class RouteCounts:
 class LlmRouter:
     """Chooses a route per task from the settings and what the servers last said they serve."""
 
-    def __init__(self, settings: LlmSettings, probe_period_s: float = 10.0) -> None:
+    def __init__(self, settings: LlmSettings, probe_period_s: float = 10.0,
+                 reprobe_interval_s: float = 2.0) -> None:
         if settings.topology not in TOPOLOGIES:
             raise InvalidRequestError(f'llm_topology must be one of {TOPOLOGIES}, '
                                       f'got {settings.topology!r}')
@@ -167,12 +177,19 @@ class LlmRouter:
                 check_name(name, 'model name')
         self.settings = settings
         self.probe_period_s = probe_period_s
+        self.reprobe_interval_s = reprobe_interval_s
         urls = {settings.url} | {settings.task_url(t) for t in TASKS}
         self.clients = {url: LlmClient(url, settings.api_key_env, settings.timeout_s,
                                        settings.retries) for url in urls}
         self._info: dict[str, ServerInfo] = {}
+        # When each server was last probed or failed a request (time.monotonic()).
+        self._checked: dict[str, float] = {}
+        self._reprobing: set[str] = set()
+        self.reprobes = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        # Set to probe now instead of at the end of the period (a re-probe found a server up).
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.usage = RouteCounts()
         self.adapter_events: list[str] = []
@@ -185,6 +202,8 @@ class LlmRouter:
         infos = {url: client.probe() for url, client in self.clients.items()}
         with self._lock:
             self._info.update(infos)
+            now = time.monotonic()
+            self._checked.update({url: now for url in infos})
         self._autoload()
         return self.server_info()
 
@@ -206,11 +225,13 @@ class LlmRouter:
                 self.refresh()
             except Exception as exc:  # noqa: B902 - the prober must outlive any surprise
                 _LOG.warning('LLM probe failed: %r', exc)
-            self._stop.wait(self.probe_period_s)
+            self._wake.wait(self.probe_period_s)
+            self._wake.clear()
 
     def close(self) -> None:
         """Stop probing."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=self.settings.timeout_s + 5.0)
             self._thread = None
@@ -234,11 +255,59 @@ class LlmRouter:
             else:
                 info.reachable = False
                 info.error = str(error)
+                # A failure is as fresh as a probe: the retry of this request falls back at
+                # once instead of probing a server that has just failed.
+                self._checked[route.url] = time.monotonic()
+
+    def reprobe(self, url: str) -> bool:
+        """
+        Probe one server now unless it was checked within reprobe_interval_s; True if probed.
+
+        Only one caller probes a server at a time; the others do not wait for it and route on
+        what is known. A server found up wakes the background prober, which loads the adapters
+        it should serve (that takes longer than a request should wait).
+        """
+        with self._lock:
+            checked = self._checked.get(url)
+            if url in self._reprobing or (checked is not None and
+                                          time.monotonic() - checked < self.reprobe_interval_s):
+                return False
+            self._reprobing.add(url)
+        try:
+            client = self.clients[url]
+            info = client.probe(timeout_s=min(REPROBE_TIMEOUT_S, self.settings.timeout_s))
+        finally:
+            with self._lock:
+                self._reprobing.discard(url)
+        with self._lock:
+            self._info[url] = info
+            self._checked[url] = time.monotonic()
+            self.reprobes += 1
+        if info.reachable:
+            _LOG.info('LLM server %s is up again (probed on demand)', url)
+            self._wake.set()
+        return True
 
     # Routing ----------------------------------------------------------------------------------
 
+    def route_for_request(self, task: Task) -> Route | None:
+        """
+        Return the route of a request about to be sent, probing servers marked down first.
+
+        Blocks for at most one short probe per server (see reprobe), so call it from a worker
+        thread of the request, not from an executor thread that others wait for.
+        """
+        settings = self.settings
+        urls = [settings.url]
+        if settings.topology != 'cloud' and settings.wants_adapter(task):
+            urls.insert(0, settings.task_url(task))
+        for url in dict.fromkeys(urls):
+            if not self._reachable(url):
+                self.reprobe(url)
+        return self.route(task)
+
     def route(self, task: Task) -> Route | None:
-        """Return where ``task`` goes now, or None when no server for it is reachable."""
+        """Return where ``task`` goes now (from what is known), or None with no server for it."""
         settings = self.settings
         structured = settings.structured_output
         base = self.base_model()
@@ -381,6 +450,7 @@ class LlmRouter:
                 route.label + (f' ({route.fallback_reason})' if route.fallback_reason else '')
         for key, value in CAPABILITIES[self.settings.topology].items():
             facts[f'capability {key}'] = value
+        facts['llm_on_demand_probes'] = self.reprobes
         usage = self.usage.snapshot()
         totals: Counter[str] = Counter()
         for key, count in usage.items():

@@ -86,7 +86,7 @@ class RecallSynthesizer:
         docs = [memory_doc(by_id[record_id], i) for i, record_id in
                 enumerate(context.used_ids, 1)]
         for _ in range(2):
-            route = self.router.route(TASK)
+            route = self.router.route_for_request(TASK)
             if route is None:
                 break
             fmt = (response_format('recall_answer', answer_json_schema(list(refs)))

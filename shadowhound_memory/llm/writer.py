@@ -118,7 +118,7 @@ class LlmWriter:
         """Return the record with the route it took and, for a fallback, the reason."""
         fallback = self.fallback.write(observation, pose, context)
         for _ in range(2):
-            route = self.router.route(TASK)
+            route = self.router.route_for_request(TASK)
             if route is None:
                 return self._fell_back(fallback, 'LLM server unreachable')
             try:

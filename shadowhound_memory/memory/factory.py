@@ -128,7 +128,8 @@ def build_llm(config: MemoryConfig) -> LlmParts | None:
     """Build the generation side when llm_url is set; it probes in the background once started."""
     if not config.llm_url:
         return None
-    router = LlmRouter(llm_settings(config), probe_period_s=config.llm_probe_period_s)
+    router = LlmRouter(llm_settings(config), probe_period_s=config.llm_probe_period_s,
+                       reprobe_interval_s=config.llm_reprobe_interval_s)
     return LlmParts(router,
                     LlmWriter(router, max_tokens=config.llm_writing_max_tokens,
                               concurrency=config.llm_concurrency),

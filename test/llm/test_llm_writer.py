@@ -139,8 +139,9 @@ def test_a_draft_with_invalid_fields_is_repaired_when_the_second_reply_is_valid(
 def test_a_slow_server_times_out_and_later_requests_fall_back_without_waiting():
     fake = FakeLlmServer('{}', delay_s=5.0)
     try:
+        # No on-demand re-probe within the test: a server marked down stays down for it.
         router = LlmRouter(LlmSettings(url=fake.url, base_model='fake-base', timeout_s=0.5,
-                                       retries=0))
+                                       retries=0), reprobe_interval_s=3600.0)
         router.refresh()
         writer = LlmWriter(router)
         first = writer.write_noted(*items(TEXTS[:1])[0])

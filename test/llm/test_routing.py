@@ -15,12 +15,17 @@
 """Client and routing against the real vLLM: base vs adapter, runtime loading, merged variants."""
 
 import os
+import time
 
+from port_gate import PortGate
 import pytest
 from shadowhound_memory.errors import InvalidRequestError
 from shadowhound_memory.llm.client import LlmClient
 from shadowhound_memory.llm.prompts import writing_messages
 from shadowhound_memory.llm.routing import LlmRouter, LlmSettings
+from shadowhound_memory.llm.writer import LlmWriter
+from shadowhound_memory.memory.writer import MissionContext, Observation
+from shadowhound_memory.pose.buffer import PoseEstimate
 import vllm_server
 
 PROMPT = writing_messages('mission: m1\ntime: 2026-03-02T10:00:00Z\npose: x=1.00 y=2.00 '
@@ -193,3 +198,68 @@ def test_the_api_key_comes_from_the_named_variable_and_is_never_in_errors(monkey
         assert 'sk-secret' not in str(caught.value)
     finally:
         fake.close()
+
+
+# A server that comes up after the node --------------------------------------------------------
+
+def wait_for(predicate, what, timeout_s=60.0):
+    """Wait for a state the router reports; the deadline is generous for a busy machine."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f'no {what} within {timeout_s} s'
+        time.sleep(0.05)
+
+
+def writing_item():
+    return (Observation('a red ball under the kitchen table', 1.79e9, 'camera'),
+            PoseEstimate(1.0, 2.0, 0.5, True, '', 'map'), MissionContext('m1'))
+
+
+def test_the_first_write_after_the_server_comes_up_goes_through_the_model(llm_server):
+    # The periodic probe is an hour away: only the request's own probe can find the server.
+    gate = PortGate(llm_server.url)
+    router = LlmRouter(LlmSettings(url=gate.url, base_model=llm_server.base_model,
+                                   adapter_mode='writing', timeout_s=60.0),
+                       probe_period_s=3600.0, reprobe_interval_s=0.0)
+    writer = LlmWriter(router)
+    try:
+        router.start()
+        wait_for(lambda: gate.url in router.server_info(), "the node's first probe")
+        assert not router.server_info()[gate.url].reachable
+        assert router.route('memory-writing') is None
+        gate.start()
+        written = writer.write_noted(*writing_item())
+        assert written.route == 'memory-writing', written.note
+        assert router.reprobes == 1 and router.server_info()[gate.url].reachable
+        assert router.status()[f'llm_server {gate.url}'].startswith('up: ')
+    finally:
+        router.close()
+        writer.close()
+        gate.stop()
+
+
+def test_on_demand_probes_are_rate_limited_and_a_failure_counts_as_a_probe(llm_server):
+    gate = PortGate(llm_server.url)
+    router = LlmRouter(LlmSettings(url=gate.url, base_model=llm_server.base_model,
+                                   adapter_mode='writing', timeout_s=60.0),
+                       probe_period_s=3600.0, reprobe_interval_s=3600.0)
+    writer = LlmWriter(router)
+    try:
+        router.refresh()
+        gate.start()
+        # Probed just now: within the interval a request routes on what is known.
+        written = writer.write_noted(*writing_item())
+        assert written.route == 'deterministic' and 'unreachable' in written.note
+        assert router.reprobes == 0
+        router.reprobe_interval_s = 0.0
+        assert router.route_for_request('memory-writing').label == 'memory-writing'
+        assert router.reprobes == 1
+        # A request that fails marks the server down and checked: its retry does not probe.
+        gate.stop()
+        router.reprobe_interval_s = 3600.0
+        written = writer.write_noted(*writing_item())
+        assert written.route == 'deterministic' and router.reprobes == 1
+    finally:
+        router.close()
+        writer.close()
+        gate.stop()

@@ -18,6 +18,7 @@ import threading
 import time
 
 from fake_llm import FakeLlmServer
+from port_gate import PortGate
 import pytest
 from shadowhound_memory.msg import MemoryRecord, RecallTrace
 from shadowhound_memory.srv import ManageAdapter, Recall
@@ -92,6 +93,28 @@ def test_with_the_llm_server_down_writes_and_recalls_still_succeed_and_say_so(ma
     assert answer.success and answer.cited_ids == [written.record.id]
     assert 'retrieval-only' in answer.message
     assert diagnostics(memory)['route recall'] == 'fallback (no server)'
+
+
+def test_a_server_that_comes_up_after_the_node_takes_the_first_write_after_it(
+        make_memory, llm_server):
+    # The periodic probe is an hour away: only the write's own probe can find the server.
+    gate = PortGate(llm_server.url)
+    try:
+        memory = make_memory(llm_url=gate.url, writer='llm', adapter_mode='writing',
+                             llm_base_model=llm_server.base_model, llm_timeout_s=60.0,
+                             llm_probe_period_s=3600.0, llm_reprobe_interval_s=0.0)
+        memory.wait_for(
+            lambda: diagnostics(memory).get(f'llm_server {gate.url}', '').startswith('down'),
+            what="the node's first probe, of a server not up yet")
+        gate.start()
+        written = write(memory, 'a red ball under the kitchen table', pose=(1.0, 2.0))
+        assert 'deterministic' not in written.message, written.message
+        facts = diagnostics(memory)
+        assert facts['usage memory-writing/memory-writing'] == '1'
+        assert facts[f'llm_server {gate.url}'].startswith('up: ')
+        assert facts['llm_on_demand_probes'] == '1'
+    finally:
+        gate.stop()
 
 
 def test_manage_adapter_loads_lists_and_unloads_only_from_the_allowlist(make_memory, llm_server):
