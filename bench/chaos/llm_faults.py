@@ -46,6 +46,9 @@ from shadowhound_memory.srv import ManageAdapter, Recall, WriteMemory
 MODEL_DIR = ROOT / '.models' / 'smollm2-135m-instruct'
 VLLM_PYTHON = ROOT / '.venv-vllm' / 'bin' / 'python'
 NAMESPACE = 'chaos_llm'
+# Deadlines, generous for a machine whose cores are all busy: vLLM on CPU has taken over two
+# minutes to be ready there, and the node's probe of it may take seconds more.
+SERVER_UP_S = 300.0
 TEXTS = ('a red ball under the kitchen table', 'a person standing near the front door',
          'the charger is behind the sofa', 'smoke near the oven', 'a blue mug on the desk')
 
@@ -57,6 +60,7 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
     for seed, name in enumerate(('memory-writing', 'recall'), 1):
         write_random_adapter(str(MODEL_DIR), str(adapters / name), seed=seed)
     port = free_port()
+    url = f'http://127.0.0.1:{port}'
 
     def command(preload: bool) -> list[str]:
         modules = {n: str(adapters / n) for n in ('memory-writing', 'recall')} if preload else {}
@@ -66,7 +70,7 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
     server: subprocess.Popen | None = None
     node = NodeProcess(NAMESPACE, workdir / 'llm-node.log', {
         'store_path': workdir / 'llm-store', 'mission_id': 'chaos_llm',
-        'llm_url': f'http://127.0.0.1:{port}', 'writer': 'llm', 'adapter_mode': 'all',
+        'llm_url': url, 'writer': 'llm', 'adapter_mode': 'all',
         'llm_adapter_dir': adapters, 'llm_timeout_s': 60.0, 'llm_probe_period_s': 2.0})
     acked: list[str] = []
     stages: dict[str, dict[str, Any]] = {}
@@ -109,7 +113,12 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
         log(f'  vLLM ready in {time.monotonic() - started:.0f} s')
         node.start()
         probe.wait_ready(Recall, f'/{NAMESPACE}/recall', Recall.Request(question='ready?'), node)
-        time.sleep(3.0)
+        # vLLM's port answering is not enough: the node routes on what its own probe found.
+        server_up_s = probe.wait_diagnostics(
+            lambda values: _routes_through_adapters(values, url),
+            "the node's own state 'LLM server up, both tasks on their adapters'", node,
+            SERVER_UP_S)
+        log(f'  node reports the server up {server_up_s:.1f} s after its services answered')
         write_stage('healthy')
         unloaded = manage('unload', 'memory-writing')
         write_stage('writing adapter unloaded')
@@ -120,7 +129,10 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
         started = time.monotonic()
         server, _ = start_vllm(command(preload=False), _folder(workdir / 'vllm-2'))
         restarted_s = time.monotonic() - started
-        recovered_s = _wait_for_adapter_route(probe, acked, timeout=120.0)
+        recovered_s = _wait_for_adapter_route(probe, acked, timeout=SERVER_UP_S)
+        probe.wait_diagnostics(lambda values: _routes_through_adapters(values, url),
+                               "the node's own state 'LLM server up, both tasks on their "
+                               "adapters' after the restart", node, SERVER_UP_S)
         write_stage('vLLM restarted without adapters')
         alive = node.check_alive()
         exit_code = node.stop()
@@ -137,6 +149,7 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
         'stages': stages, 'unload': unloaded, 'load_back': loaded,
         'vllm_restart_s': round(restarted_s, 1),
         'adapter_route_back_after_restart_s': recovered_s,
+        'node_reported_server_up_after_ready_s': round(server_up_s, 1),
         'node_alive_through_faults': alive, 'exit_code_after_sigint': exit_code,
         'node_crashes': node.unexpected_exits,
     }
@@ -145,6 +158,13 @@ def run_llm_faults(probe: Probe, workdir: pathlib.Path, writes_per_stage: int = 
 def _folder(path: pathlib.Path) -> pathlib.Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _routes_through_adapters(values: dict[str, str], url: str) -> bool:
+    # The node's diagnostics: its server is up and each task's route is its own adapter.
+    return (values.get(f'llm_server {url}', '').startswith('up: ')
+            and values.get('route memory-writing') == 'memory-writing'
+            and values.get('route recall') == 'recall')
 
 
 def _route_of(message: str) -> str:
