@@ -104,7 +104,7 @@ def rss_mb() -> float:
 # Child side ---------------------------------------------------------------------------------
 
 def prepare_ours(items: list[dict[str, Any]]) -> list[Any]:
-    from shadowhound_memory.memory.schema import MemoryRecord, Pose
+    from shadowhound_memory.domain.records import MemoryRecord, Pose
     return [MemoryRecord(event='object_seen', text=i['text'], pose=Pose(x=i['x'], y=i['y']),
                          tags=[f"room:{i['room']}"], mission_id=i['mission_id'],
                          timestamp=i['timestamp']) for i in items]

@@ -46,14 +46,14 @@ import tempfile
 import time
 from typing import Any
 
-from shadowhound_memory.errors import BackendUnavailableError, SchemaError
+from shadowhound_memory.domain.errors import BackendUnavailableError, SchemaError
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.llm.adapters import write_random_adapter
 from shadowhound_memory.llm.client import LlmClient
 from shadowhound_memory.llm.local_server import free_port, start_vllm, stop_vllm, vllm_command
 from shadowhound_memory.llm.prompts import (draft_json_schema, parse_json_object,
                                             record_from_draft, response_format, writing_input,
                                             writing_messages)
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.synthetic.ood import make_ood_missions, OBSERVATIONS_PER_MISSION
 

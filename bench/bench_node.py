@@ -156,7 +156,7 @@ def bench_cold_start_and_ingest(probe: Probe, observations: int, rate: float,
 def prefill(store: str, n: int) -> None:
     """Fill a store with n records and their cached vectors, then build its index."""
     import numpy as np
-    from shadowhound_memory.memory.schema import MemoryRecord as Record, Pose
+    from shadowhound_memory.domain.records import MemoryRecord as Record, Pose
     from shadowhound_memory.store.base import CollectionInfo
     from shadowhound_memory.store.edge import EdgeStore
     vectors = np.load(bench_core.vectors_for(n))[:n]

@@ -17,7 +17,7 @@
 import pathlib
 
 import pytest
-from shadowhound_memory.config import MemoryConfig
+from shadowhound_memory.compose.config import MemoryConfig
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -35,7 +35,7 @@ def core_modules() -> list[str]:
 
 
 def test_there_are_core_modules_to_check():
-    assert 'shadowhound_memory.memory.schema' in core_modules()
+    assert 'shadowhound_memory.domain.records' in core_modules()
 
 
 def test_importing_every_core_module_pulls_in_no_rclpy():

@@ -40,7 +40,7 @@ from common import dump_store, NodeProcess, Probe
 from hypothesis import given, HealthCheck, seed, settings, strategies as st
 from nav_msgs.msg import Odometry
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from shadowhound_memory.memory.schema import MAX_TEXT_CHARS, MemoryRecord
+from shadowhound_memory.domain.records import MAX_TEXT_CHARS, MemoryRecord
 from shadowhound_memory.msg import MemoryPose, Observation
 from shadowhound_memory.ros.conversions import seconds_to_time
 from shadowhound_memory.srv import Forget, Recall, WriteMemory

@@ -28,7 +28,7 @@ import threading
 import time
 from typing import Any
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo
 from shadowhound_memory.store.edge import EdgeStore
 

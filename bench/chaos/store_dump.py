@@ -23,8 +23,8 @@ import os
 import sys
 
 from shadowhound_memory.store.base import MemoryFilter
-from shadowhound_memory.store.common import read_info
 from shadowhound_memory.store.edge import EdgeStore, INFO_FILE
+from shadowhound_memory.store.payload import read_info
 
 
 def main() -> int:

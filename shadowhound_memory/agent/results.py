@@ -21,7 +21,7 @@ written and tested without rclpy; only the client converts messages into them.
 
 from dataclasses import dataclass
 
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 
 
 class MemoryUnavailableError(BackendUnavailableError):

@@ -31,10 +31,10 @@ import re
 from typing import Any, Protocol
 
 from shadowhound_memory.agent.results import Memory, RecallAnswer, WriteResult
-from shadowhound_memory.errors import MemoryPackageError
-from shadowhound_memory.memory.schema import (EVENT_PATTERN, MAX_COORDINATE_M, MAX_TAG_CHARS,
-                                              MAX_TAGS, MAX_TEXT_CHARS, MISSION_PATTERN,
-                                              TAG_PATTERN)
+from shadowhound_memory.domain.errors import MemoryPackageError
+from shadowhound_memory.domain.records import (EVENT_PATTERN, MAX_COORDINATE_M, MAX_TAG_CHARS,
+                                               MAX_TAGS, MAX_TEXT_CHARS, MISSION_PATTERN,
+                                               TAG_PATTERN)
 from shadowhound_memory.retrieval.retriever import MAX_QUESTION_CHARS
 
 # Tool results go back into the LLM's context: a few memories are enough to answer and to cite.

@@ -34,13 +34,13 @@ from typing import Any
 from pydantic import ValidationError
 from rosbags.highlevel import AnyReader, AnyReaderError
 from rosbags.interfaces import Connection
-from shadowhound_memory.cli.bags import OBSERVATION_TYPE, POSE_TYPES, TEXT_TYPE, typestore
 from shadowhound_memory.cli.store_options import add_store_options
-from shadowhound_memory.config import MemoryConfig
-from shadowhound_memory.errors import InvalidRequestError, MemoryPackageError
-from shadowhound_memory.memory.factory import build_memory_service, pose_buffer_config
+from shadowhound_memory.compose.config import MemoryConfig
+from shadowhound_memory.compose.factory import build_memory_service, pose_buffer_config
+from shadowhound_memory.domain.errors import InvalidRequestError, MemoryPackageError
+from shadowhound_memory.domain.records import format_validation_error, MISSION_PATTERN
+from shadowhound_memory.memory.bags import OBSERVATION_TYPE, POSE_TYPES, TEXT_TYPE, typestore
 from shadowhound_memory.memory.replay import Replay, ReplaySummary
-from shadowhound_memory.memory.schema import format_validation_error, MISSION_PATTERN
 from shadowhound_memory.pose.buffer import PoseBuffer
 from tqdm import tqdm
 import yaml

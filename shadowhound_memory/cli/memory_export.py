@@ -28,13 +28,13 @@ from typing import TextIO
 
 from shadowhound_memory.cli.store_options import (add_store_options, open_store, parse_time,
                                                   store_config)
-from shadowhound_memory.config import MemoryConfig
-from shadowhound_memory.errors import MemoryPackageError, StoreError
-from shadowhound_memory.memory.factory import make_store
+from shadowhound_memory.compose.config import MemoryConfig
+from shadowhound_memory.compose.factory import make_store
+from shadowhound_memory.domain.errors import MemoryPackageError, StoreError
 from shadowhound_memory.memory.transfer import collection_info, export_records, Selection
 from shadowhound_memory.store.base import CollectionInfo, MemoryStore
-from shadowhound_memory.store.common import read_info
 from shadowhound_memory.store.edge import INFO_FILE
+from shadowhound_memory.store.payload import read_info
 
 
 def open_for_reading(config: MemoryConfig) -> tuple[MemoryStore, CollectionInfo]:

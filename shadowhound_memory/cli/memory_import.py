@@ -28,7 +28,7 @@ import sys
 
 from shadowhound_memory.cli.store_options import (add_store_options, existing_file, open_store,
                                                   store_config)
-from shadowhound_memory.errors import MemoryPackageError
+from shadowhound_memory.domain.errors import MemoryPackageError
 from shadowhound_memory.memory.transfer import import_records
 
 

@@ -19,9 +19,9 @@ import argparse
 from datetime import datetime
 import os
 
-from shadowhound_memory.config import MemoryConfig
+from shadowhound_memory.compose.config import MemoryConfig
+from shadowhound_memory.compose.factory import make_embedder, make_store
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.memory.factory import make_embedder, make_store
 from shadowhound_memory.store.base import MemoryStore
 
 

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""The embedding provider interface, its settings, and the factory that picks a provider."""
+"""The embedding provider interface and its settings; implementations live beside it."""
 
 from collections.abc import Sequence
 import math
@@ -20,7 +20,6 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shadowhound_memory.errors import InvalidRequestError
 
 BUNDLED_MODEL_NAMES = ('all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2')
 
@@ -73,19 +72,3 @@ def l2_normalize(vector: Sequence[float]) -> list[float]:
     """Scale a vector to unit length (cosine similarity then equals the dot product)."""
     norm = math.sqrt(sum(v * v for v in vector))
     return [float(v) / norm for v in vector] if norm > 0 else [float(v) for v in vector]
-
-
-def make_provider(config: EmbeddingConfig) -> EmbeddingProvider:
-    """Build the provider the settings name."""
-    if config.provider == 'openai':
-        from shadowhound_memory.embeddings.openai_compat import OpenAIEmbeddingProvider
-        return OpenAIEmbeddingProvider(config.url, config.model, api_key_env=config.api_key_env,
-                                       timeout_s=config.timeout_s, dimension=config.dimension)
-    from shadowhound_memory.embeddings.local import SentenceTransformerProvider
-    provider = SentenceTransformerProvider(config.model, batch_size=config.batch_size,
-                                           threads=config.threads)
-    if config.dimension is not None and config.dimension != provider.dimension:
-        raise InvalidRequestError(
-            f'embedding model {config.model} makes {provider.dimension}-d vectors, not the '
-            f'configured {config.dimension}; fix the dimension setting or leave it empty')
-    return provider

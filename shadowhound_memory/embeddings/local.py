@@ -25,8 +25,8 @@ from collections.abc import Sequence
 import os
 import threading
 
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.embeddings.base import BUNDLED_MODEL_NAMES
-from shadowhound_memory.errors import InvalidRequestError
 
 
 def resolve_model_path(model: str) -> tuple[str, str]:

@@ -33,8 +33,8 @@ from typing import Any
 import urllib.error
 import urllib.request
 
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.embeddings.base import l2_normalize
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
 
 _LOG = logging.getLogger(__name__)
 

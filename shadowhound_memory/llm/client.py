@@ -33,7 +33,7 @@ from typing import Any
 import urllib.error
 import urllib.request
 
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 
 # Adapter and model names as vLLM takes them in "model": no path separators, no spaces.
 NAME_PATTERN = r'^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$'

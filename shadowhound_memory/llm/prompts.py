@@ -34,11 +34,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shadowhound_memory.errors import InvalidRequestError, SchemaError
-from shadowhound_memory.memory.schema import (EVENT_KINDS, format_validation_error,
-                                              MAX_TAGS, MemoryRecord)
+from shadowhound_memory.domain.errors import InvalidRequestError, SchemaError
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import (EVENT_KINDS, format_validation_error, MAX_TAGS,
+                                               MemoryRecord)
 from shadowhound_memory.memory.writer import (clean_text, derive_tags, DeterministicWriter,
-                                              MissionContext, normalize_tag, Observation)
+                                              normalize_tag)
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.context import quote_json
 from shadowhound_memory.store.base import ScoredRecord

@@ -44,7 +44,7 @@ import threading
 import time
 from typing import Any, Literal
 
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.llm.client import check_name, LlmClient, ModelNotServedError, ServerInfo
 
 _LOG = logging.getLogger(__name__)
@@ -459,3 +459,22 @@ class LlmRouter:
             facts[f'usage {key}'] = count
             facts[f'usage_rate {key}'] = round(count / totals[key.split('/', 1)[0]], 3)
         return facts
+
+
+def manage_adapter(router: LlmRouter, action: str, name: str, path: str) -> str:
+    """
+    Load, unload or list adapters on the serving route's server; return what was done.
+
+    The operator's ManageAdapter request, kept here so the node only converts messages.
+    """
+    verb = action.strip().lower()
+    if verb == 'load':
+        folder = router.load_adapter(name, path)
+        return f'loaded {name} from {folder}'
+    if verb == 'unload':
+        router.unload_adapter(name)
+        return f'unloaded {name}'
+    if verb == 'list':
+        router.refresh()
+        return 'listed'
+    raise InvalidRequestError(f'action {action!r} must be load, unload or list')

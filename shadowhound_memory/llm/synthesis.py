@@ -24,33 +24,20 @@ answer says there is no such memory rather than inventing one.
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 import threading
 from typing import Any
 
-from shadowhound_memory.errors import BackendUnavailableError, SchemaError
+from shadowhound_memory.domain.errors import BackendUnavailableError, SchemaError
 from shadowhound_memory.llm.prompts import (answer_json_schema, memory_doc, NO_ANSWER,
                                             parse_json_object, recall_block, recall_messages,
                                             response_format)
 from shadowhound_memory.llm.routing import LlmRouter, Task
+from shadowhound_memory.memory.recall import Synthesis
 from shadowhound_memory.retrieval.answer import NO_MEMORY_ANSWER, retrieval_only_answer
 from shadowhound_memory.retrieval.context import ContextBuilder, TokenCounter
 from shadowhound_memory.store.base import ScoredRecord
 
 TASK: Task = 'recall'
-
-
-@dataclass
-class Synthesis:
-    """An answer, the memory ids it cites, the route that wrote it and what was dropped."""
-
-    answer: str
-    cited_ids: list[str]
-    route: str
-    context_tokens: int = 0
-    note: str = ''
-    removed_citations: list[str] = field(default_factory=list)
-    completion_tokens: int = 0
 
 
 class RecallSynthesizer:

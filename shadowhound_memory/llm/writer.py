@@ -28,15 +28,16 @@ from concurrent.futures import ThreadPoolExecutor
 import threading
 from typing import Any
 
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError, SchemaError
+from shadowhound_memory.domain.errors import (BackendUnavailableError, InvalidRequestError,
+                                              SchemaError)
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.llm.client import Completion
 from shadowhound_memory.llm.prompts import (draft_json_schema, parse_json_object,
                                             record_from_draft, response_format,
                                             writing_input, writing_messages)
 from shadowhound_memory.llm.routing import LlmRouter, Route, Task
-from shadowhound_memory.memory.schema import MemoryRecord
-from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContext, Observation,
-                                              WrittenRecord)
+from shadowhound_memory.memory.writer import DeterministicWriter, WrittenRecord
 from shadowhound_memory.pose.buffer import PoseEstimate
 
 TASK: Task = 'memory-writing'

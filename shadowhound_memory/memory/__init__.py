@@ -12,4 +12,4 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""Memory records: the schema, the deterministic writer and store hygiene."""
+"""The memory service: writers, ingest, hygiene, the recall decision and the facade."""

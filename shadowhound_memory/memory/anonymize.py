@@ -33,8 +33,9 @@ import dataclasses
 import re
 import threading
 
-from shadowhound_memory.memory.schema import MemoryRecord
-from shadowhound_memory.memory.writer import clean_text, Observation
+from shadowhound_memory.domain.observation import Observation
+from shadowhound_memory.domain.records import MemoryRecord
+from shadowhound_memory.memory.writer import clean_text
 
 EMAIL_MARK = '[email]'
 PHONE_MARK = '[phone]'

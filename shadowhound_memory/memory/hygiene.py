@@ -40,7 +40,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shadowhound_memory.memory.schema import MAX_TAGS, MemoryRecord
+from shadowhound_memory.domain.records import MAX_TAGS, MemoryRecord
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore
 
 # Tags naming who a memory is about or who said it; records about different people never merge.

@@ -30,7 +30,7 @@ import threading
 import time
 from typing import Any, Protocol
 
-from shadowhound_memory.memory.writer import MissionContext, Observation
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 
 _LOG = logging.getLogger(__name__)

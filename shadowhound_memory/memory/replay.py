@@ -30,9 +30,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shadowhound_memory.errors import MemoryPackageError
+from shadowhound_memory.domain.errors import MemoryPackageError
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.memory.service import MemoryService, WriteOutcome
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseBuffer, PoseEstimate
 from shadowhound_memory.pose.inputs import frame_problem, sample_from_msg, stamp_seconds
 

@@ -32,18 +32,21 @@ import uuid
 import numpy as np
 from pydantic import ValidationError
 
+from shadowhound_memory.domain.errors import (BackendUnavailableError, InvalidRequestError,
+                                              MemoryPackageError)
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import (format_validation_error, MAX_TAGS, MemoryRecord,
+                                               MISSION_PATTERN, SCHEMA_VERSION, TAG_PATTERN)
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
-                                       MemoryPackageError)
 from shadowhound_memory.memory.anonymize import Anonymizer
 from shadowhound_memory.memory.hygiene import (could_be_duplicate, DedupeConfig, enforce_quota,
                                                find_duplicate, is_duplicate, merged,
                                                purge_expired, RetentionConfig)
-from shadowhound_memory.memory.schema import (format_validation_error, MAX_TAGS, MemoryRecord,
-                                              MISSION_PATTERN, SCHEMA_VERSION, TAG_PATTERN)
-from shadowhound_memory.memory.writer import (DeterministicWriter, MissionContext, Observation,
-                                              RecordWriter, WrittenRecord)
+from shadowhound_memory.memory.recall import (AnswerSynthesizer, NO_SYNTHESIZER_NOTE,
+                                              RecallAnswer)
+from shadowhound_memory.memory.writer import DeterministicWriter, RecordWriter, WrittenRecord
 from shadowhound_memory.pose.buffer import PoseEstimate, UNCERTAIN_POSE_TAG
+from shadowhound_memory.retrieval.answer import retrieval_only_answer
 from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, TokenCounter
 from shadowhound_memory.retrieval.planning import (NoPlanner, QueryPlan, QueryPlanner, RulePlanner,
                                                    Vocabulary)
@@ -126,7 +129,8 @@ class MemoryService:
                  weights: RankingWeights | None = None, token_budget: int = 1024,
                  count_tokens: TokenCounter | None = None, anonymize: bool = False,
                  retrieval_mode: RetrievalMode = 'hybrid',
-                 planner: QueryPlanner | None = None) -> None:
+                 planner: QueryPlanner | None = None,
+                 synthesizer: AnswerSynthesizer | None = None) -> None:
         """
         Open the store's collection for the embedder's vectors.
 
@@ -149,6 +153,8 @@ class MemoryService:
         # Redaction happens before the writer, the embedding and the store see anything.
         self.anonymize = anonymize
         self.anonymizer = Anonymizer()
+        # Writes answers from retrieved memories when a recall asks for it (the LLM layer's).
+        self.synthesizer = synthesizer
         self._write_lock = threading.Lock()
         # Quota evictions since the last rewrite of the store: hidden, but still on disk until
         # the next retention run or forget purges them.
@@ -398,6 +404,30 @@ class MemoryService:
                 return None, None
             tag = found[0]
         return tag, self.track(tag, mission_id, history)
+
+    @property
+    def can_synthesize(self) -> bool:
+        """Return whether a recall asking for synthesis reaches a synthesizer (may block)."""
+        return self.synthesizer is not None
+
+    def answer(self, query: RecallQuery, now: float, synthesize: bool = False) -> RecallAnswer:
+        """
+        Recall, then answer: synthesized when asked and a synthesizer exists, else from retrieval.
+
+        The one recall decision every caller shares; a request for synthesis without a
+        synthesizer gets the retrieval-only answer and a note saying why.
+        """
+        result = self.recall(query, now)
+        tokens = result.context.tokens_used
+        if synthesize and self.synthesizer is not None:
+            synthesis = self.synthesizer.answer(query.question, result.hits, now)
+            return RecallAnswer(result.hits, synthesis.answer, synthesis.cited_ids,
+                                synthesis.context_tokens or tokens, synthesis.route,
+                                synthesis.note, result.timings)
+        text, cited = retrieval_only_answer(result.hits, now)
+        return RecallAnswer(result.hits, text, cited, tokens,
+                            note=NO_SYNTHESIZER_NOTE if synthesize else '',
+                            timings=result.timings)
 
     def forget(self, ids: Sequence[str] = (), mission_id: str | None = None,
                time_from: float | None = None, time_to: float | None = None) -> int:

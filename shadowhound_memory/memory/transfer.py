@@ -29,9 +29,9 @@ import json
 import math
 from typing import Any, TextIO
 
+from shadowhound_memory.domain.errors import SchemaError
+from shadowhound_memory.domain.records import MemoryRecord, parse_record, SCHEMA_VERSION
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import SchemaError
-from shadowhound_memory.memory.schema import MemoryRecord, parse_record, SCHEMA_VERSION
 from shadowhound_memory.memory.service import embedding_text
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore
 

@@ -28,43 +28,15 @@ import unicodedata
 
 from pydantic import ValidationError
 
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import (format_validation_error, FRAME_PATTERN,
-                                              MAX_TAG_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
-                                              MemoryRecord, Pose, SOURCE_PATTERN, TAG_PATTERN)
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import (format_validation_error, FRAME_PATTERN,
+                                               MAX_TAG_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
+                                               MemoryRecord, Pose, SOURCE_PATTERN, TAG_PATTERN)
+from shadowhound_memory.domain.vocabulary import COLOURS, OBJECTS, ROOMS
 from shadowhound_memory.pose.buffer import PoseEstimate
 
 
-@dataclass(frozen=True)
-class Observation:
-    """What perception or an operator reported, and when (seconds since the epoch)."""
-
-    text: str
-    stamp: float
-    source: str = 'unknown'
-    tags: tuple[str, ...] = ()
-    confidence: float = 1.0
-    frame_id: str = ''
-
-
-@dataclass(frozen=True)
-class MissionContext:
-    """The mission an observation belongs to, and the room if the robot knows it."""
-
-    mission_id: str
-    room: str | None = None
-
-
-COLOURS = ('red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple', 'pink',
-           'brown', 'grey', 'gray', 'silver')
-OBJECTS = ('ball', 'cup', 'mug', 'chair', 'table', 'sofa', 'couch', 'door', 'box', 'bottle',
-           'laptop', 'phone', 'keys', 'backpack', 'bag', 'book', 'plant', 'lamp', 'tv', 'fridge',
-           'sink', 'bed', 'shoe', 'toy', 'dog', 'cat', 'robot', 'charger', 'cable', 'package',
-           'extinguisher', 'umbrella', 'wallet', 'glasses', 'remote', 'car')
-ROOMS = {'kitchen': 'kitchen', 'living room': 'living_room', 'living_room': 'living_room',
-         'bedroom': 'bedroom', 'bathroom': 'bathroom', 'hallway': 'hallway', 'hall': 'hallway',
-         'office': 'office', 'garage': 'garage', 'lab': 'lab', 'lobby': 'lobby',
-         'dining room': 'dining_room', 'storage room': 'storage_room', 'corridor': 'hallway'}
 PERSON_WORDS = ('person', 'persons', 'people', 'man', 'men', 'woman', 'women', 'child',
                 'children', 'kid', 'kids', 'someone', 'somebody', 'human', 'visitor', 'pedestrian')
 ALERT_WORDS = ('warning', 'alert', 'fire', 'smoke', 'blocked', 'fallen', 'leak', 'broken',

@@ -42,8 +42,8 @@ import threading
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import FRAME_PATTERN, normalize_yaw
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import FRAME_PATTERN, normalize_yaw
 
 _LOG = logging.getLogger(__name__)
 

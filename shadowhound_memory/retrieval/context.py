@@ -30,7 +30,7 @@ import os
 import re
 from typing import Any
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.store.base import ScoredRecord
 
 TokenCounter = Callable[[str], int]

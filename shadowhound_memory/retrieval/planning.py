@@ -35,8 +35,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shadowhound_memory.memory.schema import MAX_COORDINATE_M
-from shadowhound_memory.memory.writer import COLOURS, OBJECTS, ROOMS
+from shadowhound_memory.domain.records import MAX_COORDINATE_M
+from shadowhound_memory.domain.vocabulary import COLOURS, OBJECTS, ROOMS
 
 Intent = Literal['where', 'where_now', 'when', 'when_last', 'list', 'count', 'describe',
                  'yes_no']

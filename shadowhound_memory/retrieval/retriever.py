@@ -28,10 +28,10 @@ import time
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import (MAX_COORDINATE_M, MAX_TAGS, MISSION_PATTERN,
+                                               TAG_PATTERN)
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import (MAX_COORDINATE_M, MAX_TAGS, MISSION_PATTERN,
-                                              TAG_PATTERN)
 from shadowhound_memory.retrieval.planning import QueryPlan
 from shadowhound_memory.retrieval.ranking import rank, RankingWeights
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore, ScoredRecord

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import threading
 from typing import Any
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.retrieval.planning import Vocabulary
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore
 

@@ -26,7 +26,7 @@ from typing import Any
 from rclpy.serialization import serialize_message
 from rosbags.interfaces import Connection
 from rosbags.rosbag2 import StoragePlugin, Writer
-from shadowhound_memory.cli.bags import typestore
+from shadowhound_memory.memory.bags import typestore
 
 STORAGES = {'sqlite3': StoragePlugin.SQLITE3, 'mcap': StoragePlugin.MCAP}
 

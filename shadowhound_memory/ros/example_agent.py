@@ -29,7 +29,7 @@ from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.task import Future
 from shadowhound_memory.agent.results import RecallAnswer, WriteResult
-from shadowhound_memory.errors import MemoryPackageError
+from shadowhound_memory.domain.errors import MemoryPackageError
 from shadowhound_memory.ros.memory_client import MemoryClient
 from shadowhound_memory.ros.runner import run_node
 from std_msgs.msg import String

@@ -49,8 +49,8 @@ from rclpy.node import Node
 from rclpy.task import Future, Task
 from shadowhound_memory.agent.results import (Memory, MemoryRequestError,
                                               MemoryUnavailableError, RecallAnswer, WriteResult)
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import MemoryRecord, MISSION_PATTERN
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import MemoryRecord, MISSION_PATTERN
 from shadowhound_memory.msg import MemoryPose
 from shadowhound_memory.ros.conversions import seconds_to_time, time_to_seconds
 from shadowhound_memory.srv import Forget, Recall, WriteMemory

@@ -20,98 +20,50 @@ service) and convert the results back. Sensor callbacks never wait on the store;
 answer every failure with success=false and a message, so no request can take the node down.
 """
 
-from collections import deque, OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-import json
-import math
 import sys
-import threading
 import time
 from typing import Any
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from pydantic import ValidationError
-from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
-                                SetParametersResult)
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.task import Future
-from shadowhound_memory.config import MemoryConfig
+from shadowhound_memory.compose.config import MemoryConfig
+from shadowhound_memory.compose.factory import (apply_config, apply_llm_config, build_llm,
+                                                build_memory_service, pose_buffer_config)
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import ValidityCounter
 from shadowhound_memory.embeddings.base import EmbeddingProvider
-from shadowhound_memory.errors import (BackendUnavailableError, InvalidRequestError,
-                                       MemoryPackageError)
-from shadowhound_memory.llm.synthesis import Synthesis
-from shadowhound_memory.memory.factory import (apply_config, apply_llm_config, build_llm,
-                                               build_memory_service, pose_buffer_config)
+from shadowhound_memory.llm.routing import manage_adapter
 from shadowhound_memory.memory.ingest import IngestPipeline
-from shadowhound_memory.memory.schema import format_validation_error, MemoryRecord
-from shadowhound_memory.memory.schema import ValidityCounter
 from shadowhound_memory.memory.service import MemoryService
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.msg import MemoryRecord as MemoryRecordMsg
 from shadowhound_memory.msg import Observation as ObservationMsg
 from shadowhound_memory.msg import RecallTrace
 from shadowhound_memory.pose.buffer import PoseBuffer
-from shadowhound_memory.retrieval.answer import retrieval_only_answer
-from shadowhound_memory.retrieval.retriever import RecallQuery
-from shadowhound_memory.ros.conversions import (observation_from_msg, pose_from_msg,
+from shadowhound_memory.ros.conversions import (describe_filters, observation_from_msg,
+                                                pose_from_msg, recall_query_from_request,
                                                 record_to_msg, time_to_seconds)
+from shadowhound_memory.ros.diagnostics import memory_status, NodeHealth, RecallStats
+from shadowhound_memory.ros.handlers import answer, offload
+from shadowhound_memory.ros.markers import memory_markers, RecentMemories
+from shadowhound_memory.ros.parameters import declare_parameters, updated_config
 from shadowhound_memory.ros.pose_input import PoseInputSubscriber
 from shadowhound_memory.ros.runner import run_node
 from shadowhound_memory.srv import Forget, ManageAdapter, Recall, WriteMemory
 from shadowhound_memory.store.base import MemoryStore
 from std_msgs.msg import String
-from visualization_msgs.msg import Marker, MarkerArray
+from visualization_msgs.msg import MarkerArray
 
 OBSERVATION_HISTORY = 1000
 DISABLED_MESSAGE = 'memory is disabled on this robot (memory_backend=skip); nothing is stored'
-
-
-def _descriptor(name: str) -> ParameterDescriptor:
-    """Build a parameter's descriptor from its MemoryConfig field, the one source of the rules."""
-    field = MemoryConfig.model_fields[name]
-    descriptor = ParameterDescriptor(name=name, description=field.description or '',
-                                     read_only=MemoryConfig.is_read_only(name))
-    low = high = None
-    for rule in field.metadata:
-        low = getattr(rule, 'ge', getattr(rule, 'gt', low))
-        high = getattr(rule, 'le', getattr(rule, 'lt', high))
-    if field.annotation is int and (low is not None or high is not None):
-        descriptor.integer_range = [IntegerRange(
-            from_value=int(low if low is not None else -2**63),
-            to_value=int(high if high is not None else 2**63 - 1), step=0)]
-    elif field.annotation is float and (low is not None or high is not None):
-        descriptor.floating_point_range = [FloatingPointRange(
-            from_value=float(low if low is not None else -1e308),
-            to_value=float(high if high is not None else 1e308), step=0.0)]
-    return descriptor
-
-
-class LatencyWindow:
-    """The last N latencies, for p50/p95 in diagnostics."""
-
-    def __init__(self, size: int = 1000) -> None:
-        self._values: deque[float] = deque(maxlen=size)
-        self._lock = threading.Lock()
-
-    def add(self, value_ms: float) -> None:
-        with self._lock:
-            self._values.append(value_ms)
-
-    def percentile(self, q: float) -> float:
-        with self._lock:
-            values = sorted(self._values)
-        if not values:
-            return 0.0
-        return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._values)
 
 
 class MemoryNode(Node):
@@ -127,7 +79,7 @@ class MemoryNode(Node):
         embedding hosts can share one loaded model between nodes.
         """
         super().__init__(node_name, **kwargs)
-        self.config = self._declare_parameters()
+        self.config = declare_parameters(self)
         # Sensor callbacks only append to the pose buffer and the ingest queue: one exclusive
         # group keeps odometry in arrival order. Services may run concurrently with each other
         # and with ingest (the memory service locks its writes). Timers get their own group so
@@ -138,13 +90,8 @@ class MemoryNode(Node):
 
         self.poses = PoseBuffer(pose_buffer_config(self.config))
         self.validity = ValidityCounter()
-        self.recall_latency = LatencyWindow()
-        self._recall_lock = threading.Lock()
-        self.recalls = 0
-        self.recall_failures = 0
-        self._recent: OrderedDict[str, MemoryRecord] = OrderedDict()
-        self._recent_lock = threading.Lock()
-        self._markers_dirty = True
+        self.recalls = RecallStats()
+        self.recent = RecentMemories(self.config.markers_max)
 
         self.llm = None if self.config.memory_backend == 'skip' else build_llm(self.config)
         # LLM work of service requests runs here, not on executor threads: a request waiting
@@ -214,29 +161,14 @@ class MemoryNode(Node):
 
     # Parameters -------------------------------------------------------------------------------
 
-    def _declare_parameters(self) -> MemoryConfig:
-        defaults = MemoryConfig()
-        for name in MemoryConfig.parameter_names():
-            self.declare_parameter(name, getattr(defaults, name), _descriptor(name))
-        values = {name: self.get_parameter(name).value
-                  for name in MemoryConfig.parameter_names()}
-        try:
-            return MemoryConfig.model_validate(values)
-        except ValidationError as exc:
-            raise InvalidRequestError(
-                'invalid parameters: ' + '; '.join(format_validation_error(exc))) from exc
-
     def _on_set_parameters(self, params: list[Parameter]) -> SetParametersResult:
-        updates = {p.name: p.value for p in params if p.name in MemoryConfig.model_fields}
-        if not updates:
-            return SetParametersResult(successful=True)
         try:
-            new = MemoryConfig.model_validate({**self.config.model_dump(), **updates})
-        except ValidationError as exc:
-            return SetParametersResult(
-                successful=False, reason='; '.join(format_validation_error(exc)))
+            new = updated_config(self.config, params)
+        except InvalidRequestError as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
         # Humble has no post-set callbacks: the values are valid, so they are applied here.
-        self._apply_config(new)
+        if new is not None:
+            self._apply_config(new)
         return SetParametersResult(successful=True)
 
     def _apply_config(self, new: MemoryConfig) -> None:
@@ -248,7 +180,8 @@ class MemoryNode(Node):
             apply_config(self.service, new)
         if self.llm is not None:
             apply_llm_config(self.llm, new)
-        self._markers_dirty = True
+        self.recent.limit = new.markers_max
+        self.recent.dirty = True
 
     # Sensor callbacks -------------------------------------------------------------------------
 
@@ -291,17 +224,9 @@ class MemoryNode(Node):
                 self.get_logger().warning(f'observation not stored: {outcome.error}',
                                           throttle_duration_sec=2.0)
                 continue
-            self._remember(outcome.record)
+            self.recent.add(outcome.record)
             if publish:
                 self.events_pub.publish(record_to_msg(outcome.record))
-
-    def _remember(self, record: MemoryRecord) -> None:
-        with self._recent_lock:
-            self._recent[record.id] = record
-            self._recent.move_to_end(record.id)
-            while len(self._recent) > self.config.markers_max:
-                self._recent.popitem(last=False)
-            self._markers_dirty = True
 
     def _seed_recent(self) -> None:
         assert self.service is not None
@@ -313,45 +238,21 @@ class MemoryNode(Node):
             self.get_logger().warning(f'markers start empty: {exc}')
             return
         for record in records:
-            self._remember(record)
+            self.recent.add(record)
 
     # Services ---------------------------------------------------------------------------------
 
     def _answer(self, service: str, response: Any, work: Callable[[], None],
                 needs_memory: bool = True) -> None:
-        """Run a handler's work; every failure becomes success=false with a message."""
-        try:
+        def guarded() -> None:
             if self.service is None and needs_memory:
                 raise InvalidRequestError(DISABLED_MESSAGE)
             work()
-            response.success = True
-        except MemoryPackageError as exc:
-            response.success = False
-            response.message = str(exc)
-        except Exception as exc:  # noqa: B902 - the service boundary: answer, never crash
-            self.get_logger().error(f'{service} failed: {exc!r}')
-            response.success = False
-            response.message = f'internal error in {service}: {exc}'
+        answer(self.get_logger(), service, response, guarded)
 
     def _offload(self, work: Callable[[], None]) -> Future:
-        """
-        Run ``work`` on an LLM worker; return a future the calling coroutine awaits.
-
-        The executor thread is free while the coroutine waits; the done callback makes the
-        executor wake up and resume it when the work ends.
-        """
-        future: Future = Future(executor=self.executor)
-        future.add_done_callback(lambda _: None)
-
-        def run() -> None:
-            try:
-                work()
-            except Exception as exc:  # noqa: B902 - handed to the awaiting handler
-                future.set_exception(exc)
-                return
-            future.set_result(None)
-        self._llm_workers.submit(run)
-        return future
+        # LLM work runs on its own workers, so a request waiting on vLLM holds no executor thread.
+        return offload(self.executor, self._llm_workers, work)
 
     async def _handle_write(self, request: WriteMemory.Request,
                             response: WriteMemory.Response) -> WriteMemory.Response:
@@ -370,7 +271,7 @@ class MemoryNode(Node):
                     event=request.event or None, source=request.source or 'agent')
             if outcome.error or outcome.record is None:
                 raise InvalidRequestError(outcome.error or 'nothing was written')
-            self._remember(outcome.record)
+            self.recent.add(outcome.record)
             response.record = record_to_msg(outcome.record)
             response.merged = outcome.merged_into is not None
             response.message = (f'merged into {outcome.merged_into} (seen '
@@ -386,30 +287,6 @@ class MemoryNode(Node):
             self._answer('write_memory', response, work)
         return response
 
-    def _recall_query(self, request: Recall.Request, now: float) -> RecallQuery:
-        time_from = time_to_seconds(request.time_from) or None
-        time_to = time_to_seconds(request.time_to) or None
-        if request.within_last_s < 0 or not math.isfinite(request.within_last_s):
-            raise InvalidRequestError('within_last_s must be a finite number >= 0 '
-                                      f'(got {request.within_last_s})')
-        if request.within_last_s > 0:
-            since = now - request.within_last_s
-            time_from = since if time_from is None else max(time_from, since)
-        try:
-            return RecallQuery(
-                question=request.question,
-                mission_id=None if request.all_missions
-                else (request.mission_id or self.config.mission_id),
-                all_missions=request.all_missions,
-                tags_any=list(request.tags_any), tags_all=list(request.tags_all),
-                time_from=time_from, time_to=time_to,
-                near=(request.x, request.y, request.radius) if request.use_place else None,
-                k=request.k or self.config.recall_k,
-                min_score=request.min_score or self.config.recall_min_score)
-        except ValidationError as exc:
-            raise InvalidRequestError(
-                'invalid recall request: ' + '; '.join(format_validation_error(exc))) from exc
-
     async def _handle_recall(self, request: Recall.Request,
                              response: Recall.Response) -> Recall.Response:
         start = time.perf_counter()
@@ -419,37 +296,23 @@ class MemoryNode(Node):
         def work() -> None:
             assert self.service is not None
             now = self._now()
-            query = self._recall_query(request, now)
+            query = recall_query_from_request(request, now, self.config.mission_id,
+                                              self.config.recall_k,
+                                              self.config.recall_min_score)
             trace.mission_id = query.mission_id or '*'
-            trace.filters = _describe_filters(query)
-            result = self.service.recall(query, now)
-            response.memories = [record_to_msg(h.record, h.score) for h in result.hits]
-            response.context_tokens = result.context.tokens_used
-            response.message = f'{len(result.hits)} memories found'
-            if request.synthesize and self.llm is not None:
-                synthesis: Synthesis = self.llm.synthesizer.answer(
-                    request.question, result.hits, now)
-                response.answer, response.cited_ids = synthesis.answer, synthesis.cited_ids
-                response.context_tokens = synthesis.context_tokens or response.context_tokens
-                trace.route = synthesis.route
-                if synthesis.note:
-                    response.message += f'; {synthesis.note}'
-                return
-            response.answer, cited = retrieval_only_answer(result.hits, now)
-            response.cited_ids = cited
-            if request.synthesize:
-                response.message += ('; synthesis needs the LLM recall route, which is not '
-                                     'configured (llm_url): retrieval-only answer')
-        if request.synthesize and self.llm is not None:
+            trace.filters = describe_filters(query)
+            answer = self.service.answer(query, now, synthesize=request.synthesize)
+            response.memories = [record_to_msg(h.record, h.score) for h in answer.hits]
+            response.answer, response.cited_ids = answer.answer, answer.cited_ids
+            response.context_tokens = answer.context_tokens
+            response.message = answer.message()
+            trace.route = answer.route
+        if request.synthesize and self.service is not None and self.service.can_synthesize:
             await self._offload(lambda: self._answer('recall', response, work))
         else:
             self._answer('recall', response, work)
         response.latency_ms = (time.perf_counter() - start) * 1000.0
-        with self._recall_lock:
-            self.recalls += 1
-            self.recall_failures += 0 if response.success else 1
-        if response.success:
-            self.recall_latency.add(response.latency_ms)
+        self.recalls.add(response.success, response.latency_ms)
         trace.retrieved_ids = [m.id for m in response.memories]
         trace.scores = [float(m.score) for m in response.memories]
         trace.answer = response.answer
@@ -470,8 +333,7 @@ class MemoryNode(Node):
                 time_from=time_to_seconds(request.time_from) or None,
                 time_to=time_to_seconds(request.time_to) or None)
             response.message = f'deleted {response.deleted} memories'
-            with self._recent_lock:
-                self._recent.clear()
+            self.recent.clear()
             self._seed_recent()
         self._answer('forget', response, work)
         return response
@@ -482,19 +344,8 @@ class MemoryNode(Node):
             if self.llm is None:
                 raise InvalidRequestError('no LLM server is configured (llm_url is empty)')
             router = self.llm.router
-            action = request.action.strip().lower()
-            if action == 'load':
-                folder = router.load_adapter(request.name, request.path)
-                response.message = f'loaded {request.name} from {folder}'
-            elif action == 'unload':
-                router.unload_adapter(request.name)
-                response.message = f'unloaded {request.name}'
-            elif action == 'list':
-                router.refresh()
-                response.message = 'listed'
-            else:
-                raise InvalidRequestError(f'action {request.action!r} must be load, unload or '
-                                          'list')
+            response.message = manage_adapter(router, request.action, request.name,
+                                              request.path)
             info = router.server_info().get(router.settings.url)
             if info is not None:
                 response.base_models = list(info.base_models)
@@ -522,54 +373,15 @@ class MemoryNode(Node):
 
     def diagnostics_status(self) -> DiagnosticStatus:
         """Return the node's health as one diagnostic status (also used by tests)."""
-        status = DiagnosticStatus(name=f'{self.get_name()}: memory',
-                                  hardware_id=self._store_description())
-        values: dict[str, Any] = {
-            'memory_backend': self.config.memory_backend,
-            'adapter_mode': self.config.adapter_mode,
-            'writer': self.config.writer,
-            'mission_id': self.config.mission_id,
-        }
-        if self.llm is None:
-            values['llm'] = 'not configured (llm_url is empty)'
-        else:
-            values.update(self.llm.router.status())
-            values['llm_writing'] = json.dumps(self.llm.writer.stats.snapshot())
-            values['llm_recall'] = json.dumps(self.llm.synthesizer.snapshot())
-        level = ord(DiagnosticStatus.OK)
-        messages = []
-        if self.service is None:
-            level = ord(DiagnosticStatus.WARN)
-            messages.append('memory disabled')
-        else:
-            try:
-                values.update({f'store_{k}': v for k, v in self.service.health().items()})
-                values['store_size'] = self.service.count()
-            except MemoryPackageError as exc:
-                level = ord(DiagnosticStatus.ERROR)
-                messages.append(f'store: {exc}')
-        ingest = self.ingest.stats()
-        values.update({f'ingest_{k}': v for k, v in ingest.items()})
-        if ingest['dropped']:
-            level = max(level, ord(DiagnosticStatus.WARN))
-            messages.append(f"{ingest['dropped']:.0f} observations dropped")
-        values['json_validity_rate'] = round(self.validity.validity_rate, 4)
-        values['json_validity'] = json.dumps(self.validity.snapshot())
-        values['recall_count'] = self.recalls
-        values['recall_failures'] = self.recall_failures
-        values['recall_p50_ms'] = round(self.recall_latency.percentile(0.5), 2)
-        values['recall_p95_ms'] = round(self.recall_latency.percentile(0.95), 2)
-        staleness = self.poses.staleness(self._now())
-        values['odom_staleness_s'] = 'no odometry' if staleness is None else round(staleness, 3)
-        values['pose_input'] = f'{self.pose_input.kind} on {self.pose_input.topic}'
-        values['odom_rejected'] = self.pose_input.rejected
-        values['pose_jumps'] = self.poses.jumps
-        values['last_pose_input_problem'] = self.pose_input.last_problem or 'none'
-        values['last_pose_problem'] = self.ingest.last_pose_problem or 'none'
-        status.level = bytes([level])
-        status.message = '; '.join(messages) or 'ok'
-        status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
-        return status
+        health = NodeHealth(ingest=self.ingest.stats(),
+                            last_pose_problem=self.ingest.last_pose_problem,
+                            odom_staleness_s=self.poses.staleness(self._now()),
+                            pose_input=f'{self.pose_input.kind} on {self.pose_input.topic}',
+                            odom_rejected=self.pose_input.rejected, pose_jumps=self.poses.jumps,
+                            last_pose_input_problem=self.pose_input.last_problem)
+        return memory_status(f'{self.get_name()}: memory', self._store_description(),
+                             self.config, self.service, self.llm, self.validity, self.recalls,
+                             health)
 
     def _publish_diagnostics(self) -> None:
         try:
@@ -581,41 +393,13 @@ class MemoryNode(Node):
         self.diagnostics_pub.publish(array)
 
     def _publish_markers(self) -> None:
-        if not self._markers_dirty:
+        if not self.recent.dirty:
             return
         try:
-            self.markers_pub.publish(self._markers())
+            self.markers_pub.publish(memory_markers(
+                self.recent.take(), self.config.map_frame, self.get_clock().now().to_msg()))
         except Exception as exc:  # noqa: B902 - markers must never stop the executor
             self.get_logger().error(f'markers failed: {exc!r}', throttle_duration_sec=10.0)
-
-    def _markers(self) -> MarkerArray:
-        with self._recent_lock:
-            records = list(self._recent.values())
-            self._markers_dirty = False
-        stamp = self.get_clock().now().to_msg()
-        markers = [Marker(action=Marker.DELETEALL)]
-        for index, record in enumerate(r for r in records if r.pose is not None):
-            assert record.pose is not None
-            for kind in ('point', 'label'):
-                marker = Marker(ns=f'memories/{kind}', id=index, action=Marker.ADD)
-                marker.header.frame_id = self.config.map_frame
-                marker.header.stamp = stamp
-                marker.pose.position.x = record.pose.x
-                marker.pose.position.y = record.pose.y
-                marker.pose.orientation.w = 1.0
-                if kind == 'point':
-                    marker.type = Marker.SPHERE
-                    marker.scale.x = marker.scale.y = marker.scale.z = 0.25
-                    marker.color.r, marker.color.g, marker.color.b = 0.1, 0.6, 1.0
-                else:
-                    marker.type = Marker.TEXT_VIEW_FACING
-                    marker.pose.position.z = 0.4
-                    marker.scale.z = 0.2
-                    marker.color.r = marker.color.g = marker.color.b = 1.0
-                    marker.text = record.text[:40]
-                marker.color.a = 1.0
-                markers.append(marker)
-        return MarkerArray(markers=markers)
 
     def destroy_node(self) -> None:
         """Write what is queued, then close the store (also for a node whose start failed)."""
@@ -632,19 +416,6 @@ class MemoryNode(Node):
         if workers is not None:
             workers.shutdown(wait=False, cancel_futures=True)
         super().destroy_node()
-
-
-def _describe_filters(query: RecallQuery) -> str:
-    parts = []
-    for name in ('tags_any', 'tags_all'):
-        if getattr(query, name):
-            parts.append(f'{name}={getattr(query, name)}')
-    if query.time_from is not None or query.time_to is not None:
-        parts.append(f'time=[{query.time_from}, {query.time_to}]')
-    if query.near is not None:
-        parts.append(f'near={query.near}')
-    parts.append(f'k={query.k} min_score={query.min_score}')
-    return ' '.join(parts)
 
 
 # The embedding forward pass re-takes the GIL for every module call; with the executor threads

@@ -29,7 +29,7 @@ from rclpy.callback_groups import CallbackGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
-from shadowhound_memory.errors import MemoryPackageError
+from shadowhound_memory.domain.errors import MemoryPackageError
 from shadowhound_memory.pose.buffer import PoseBuffer
 from shadowhound_memory.pose.inputs import frame_problem, sample_from_msg, topic_for
 

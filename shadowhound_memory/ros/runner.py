@@ -26,7 +26,7 @@ from collections.abc import Callable
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
-from shadowhound_memory.errors import MemoryPackageError
+from shadowhound_memory.domain.errors import MemoryPackageError
 from shadowhound_memory.ros.spinning import JOIN_TIMEOUT_S
 
 

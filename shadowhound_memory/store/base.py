@@ -23,7 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 
 
 @dataclass(frozen=True)

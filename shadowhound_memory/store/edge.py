@@ -60,13 +60,13 @@ from typing import Any
 
 import qdrant_edge as edge
 
-from shadowhound_memory.errors import StoreError
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.errors import StoreError
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
-from shadowhound_memory.store.common import (check_info, check_vectors, Condition, conditions,
-                                             first_in_circle, FLOAT_INDEXES, from_payload,
-                                             fsync_dir, KEYWORD_INDEXES, Match, MatchAnyOf,
-                                             read_info, to_payload, valid_ids, write_info)
+from shadowhound_memory.store.payload import (check_info, check_vectors, Condition, conditions,
+                                              first_in_circle, FLOAT_INDEXES, from_payload,
+                                              fsync_dir, KEYWORD_INDEXES, Match, MatchAnyOf,
+                                              read_info, to_payload, valid_ids, write_info)
 from shadowhound_memory.store.sparse import (BM25_VECTOR, document_vector, Fusion, FUSIONS,
                                              normalized_fused_score, query_vector, RRF_K,
                                              SparseVector)

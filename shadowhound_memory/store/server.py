@@ -53,14 +53,14 @@ from qdrant_client import models, QdrantClient
 from qdrant_client.common.client_exceptions import ResourceExhaustedResponse
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from shadowhound_memory.errors import (BackendUnavailableError, EmbeddingMismatchError,
-                                       InvalidRequestError, StoreError)
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.errors import (BackendUnavailableError, EmbeddingMismatchError,
+                                              InvalidRequestError, StoreError)
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore, ScoredRecord
-from shadowhound_memory.store.common import (check_info, check_vectors, Condition, conditions,
-                                             first_in_circle, FLOAT_INDEXES, from_payload,
-                                             fsync_dir, info_to_json, KEYWORD_INDEXES, Match,
-                                             MatchAnyOf, to_payload, valid_ids)
+from shadowhound_memory.store.payload import (check_info, check_vectors, Condition, conditions,
+                                              first_in_circle, FLOAT_INDEXES, from_payload,
+                                              fsync_dir, info_to_json, KEYWORD_INDEXES, Match,
+                                              MatchAnyOf, to_payload, valid_ids)
 from shadowhound_memory.store.sparse import (BM25_VECTOR, document_vector, Fusion, FUSIONS,
                                              normalized_fused_score, query_vector, RRF_K,
                                              SparseVector)

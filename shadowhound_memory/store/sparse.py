@@ -29,7 +29,7 @@ from typing import Literal
 
 import qdrant_edge as edge
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 
 BM25_VECTOR = 'bm25'
 # Records are one sentence: about ten tokens once stop words are gone (BM25's default of 256

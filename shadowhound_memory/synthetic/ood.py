@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import math
 import random
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 
 # A workshop building: rooms as (x_min, y_min, x_max, y_max) in metres, a corridor between rows.
 ROOMS: dict[str, tuple[float, float, float, float]] = {

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import math
 import random
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 
 # Rooms as (x_min, y_min, x_max, y_max) in the map frame, metres. Every room opens onto the
 # hallway, the strip across the middle, through one door on their shared wall.

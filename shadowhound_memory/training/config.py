@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 import yaml
 
 ATTENTION_MODULES = ('q_proj', 'k_proj', 'v_proj', 'o_proj')

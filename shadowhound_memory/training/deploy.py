@@ -27,7 +27,7 @@ import os
 import pathlib
 import sys
 
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.llm.client import check_name, LlmClient
 from shadowhound_memory.llm.local_server import vllm_command
 

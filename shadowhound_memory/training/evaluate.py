@@ -41,14 +41,14 @@ import tempfile
 import time
 from typing import Any, Protocol
 
-from shadowhound_memory.config import MemoryConfig
-from shadowhound_memory.errors import SchemaError
+from shadowhound_memory.compose.config import MemoryConfig
+from shadowhound_memory.compose.factory import build_memory_service, make_embedder
+from shadowhound_memory.domain.errors import SchemaError
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.llm.prompts import (answer_json_schema, draft_json_schema, memory_doc,
                                             recall_messages, record_from_draft,
                                             response_format, writing_messages)
-from shadowhound_memory.memory.factory import build_memory_service, make_embedder
-from shadowhound_memory.memory.schema import MemoryRecord
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.training import metrics

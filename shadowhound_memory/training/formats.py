@@ -30,9 +30,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator, ValidationError
 
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import (EVENT_PATTERN, format_validation_error,
-                                              MemoryRecord, MISSION_PATTERN)
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import (EVENT_PATTERN, format_validation_error,
+                                               MemoryRecord, MISSION_PATTERN)
 
 REF_PATTERN = r'^m[0-9]{1,3}$'
 MAX_DOCS = 20

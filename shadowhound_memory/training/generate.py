@@ -31,9 +31,9 @@ import sys
 from typing import Any
 import uuid
 
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.llm.prompts import memory_doc, NO_ANSWER, record_from_draft, \
     writing_input
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.store.base import ScoredRecord
 from shadowhound_memory.synthetic.ood import make_ood_missions, OodMission

@@ -31,7 +31,7 @@ import pathlib
 import re
 import sys
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.training.formats import HeldOutMission, read_jsonl
 
 _NON_WORD = re.compile(r'[^a-z0-9]+')

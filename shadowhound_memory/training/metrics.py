@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from shadowhound_memory.errors import InvalidRequestError, SchemaError
+from shadowhound_memory.domain.errors import InvalidRequestError, SchemaError
 from shadowhound_memory.llm.prompts import parse_json_object
 from shadowhound_memory.training.formats import Answer, Draft
 

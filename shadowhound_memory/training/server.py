@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from types import TracebackType
 
-from shadowhound_memory.errors import BackendUnavailableError
+from shadowhound_memory.domain.errors import BackendUnavailableError
 from shadowhound_memory.llm.local_server import free_port, start_vllm, stop_vllm, vllm_command
 
 

@@ -35,8 +35,8 @@ import sys
 import time
 from typing import Any
 
+from shadowhound_memory.domain.records import SCHEMA_VERSION
 from shadowhound_memory.llm.prompts import recall_messages, writing_messages
-from shadowhound_memory.memory.schema import SCHEMA_VERSION
 from shadowhound_memory.training.config import config_help, load_config, LoraTrainConfig, \
     parse_overrides
 from shadowhound_memory.training.formats import compact_json, file_sha256, read_jsonl, \

@@ -29,7 +29,7 @@ import textwrap
 import matplotlib
 from matplotlib.figure import Figure
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 
 matplotlib.use('Agg')
 

@@ -27,10 +27,10 @@ import os
 from qdrant_client import models, QdrantClient
 import qdrant_edge as edge
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo
-from shadowhound_memory.store.common import (FLOAT_INDEXES, info_to_json, KEYWORD_INDEXES,
-                                             to_payload, write_info)
+from shadowhound_memory.store.payload import (FLOAT_INDEXES, info_to_json, KEYWORD_INDEXES,
+                                              to_payload, write_info)
 
 
 def write_dense_edge_store(path: str | os.PathLike[str], info: CollectionInfo,

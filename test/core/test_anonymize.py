@@ -19,10 +19,10 @@ import re
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import MAX_TEXT_CHARS, MemoryRecord
 from shadowhound_memory.memory.anonymize import Anonymizer, person_names, redact_contacts
-from shadowhound_memory.memory.schema import MAX_TEXT_CHARS, MemoryRecord
 from shadowhound_memory.memory.service import MemoryService
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.store.base import MemoryFilter
 from shadowhound_memory.store.edge import EdgeStore

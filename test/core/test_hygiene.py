@@ -22,9 +22,9 @@ alone, keeps two sightings apart.
 from pydantic import ValidationError
 import pytest
 
+from shadowhound_memory.domain.records import MAX_TAGS, MemoryRecord, Pose, SCHEMA_VERSION
 from shadowhound_memory.memory.hygiene import (DedupeConfig, enforce_quota, find_duplicate,
                                                merged, purge_expired, RetentionConfig)
-from shadowhound_memory.memory.schema import MAX_TAGS, MemoryRecord, Pose, SCHEMA_VERSION
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 from shadowhound_memory.store.edge import EdgeStore
 

@@ -17,8 +17,8 @@
 import threading
 import time
 
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.memory.ingest import IngestPipeline
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseBuffer, PoseBufferConfig, PoseSample
 
 CONTEXT = MissionContext(mission_id='m1')

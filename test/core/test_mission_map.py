@@ -15,7 +15,7 @@
 """The mission map PNG: written, and drawing exactly the path, memories and citations given."""
 
 from matplotlib.image import imread
-from shadowhound_memory.memory.schema import MemoryRecord, Pose
+from shadowhound_memory.domain.records import MemoryRecord, Pose
 from shadowhound_memory.viz.mission_map import draw_mission_map, MapMemory, Question
 
 

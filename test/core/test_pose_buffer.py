@@ -22,7 +22,7 @@ import threading
 from hypothesis import given, settings, strategies as st
 from pydantic import ValidationError
 import pytest
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.pose.buffer import (PoseBuffer, PoseBufferConfig, PoseEstimate,
                                             PoseSample)
 

@@ -24,8 +24,8 @@ uncertain, and the record written with it carries the tag pose:uncertain.
 import math
 
 import pytest
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import MAX_TAGS, MemoryRecord, Pose
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import MAX_TAGS, MemoryRecord, Pose
 from shadowhound_memory.memory.service import with_pose_quality
 from shadowhound_memory.pose.buffer import (jump_between, PoseBuffer, PoseBufferConfig,
                                             PoseEstimate, PoseSample, std_from_covariance,

@@ -22,9 +22,10 @@ must not lose a question the literal search answered.
 
 import pytest
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.memory.service import MemoryService
-from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.memory.writer import DeterministicWriter
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.planning import NoPlanner, RulePlanner
 from shadowhound_memory.retrieval.retriever import RecallQuery

@@ -27,8 +27,8 @@ from hypothesis import given, strategies as st
 from pydantic import ValidationError
 import pytest
 
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import MemoryRecord, Pose, SCHEMA_VERSION
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.records import MemoryRecord, Pose, SCHEMA_VERSION
 from shadowhound_memory.retrieval.ranking import rank, RankingWeights, score
 from shadowhound_memory.retrieval.retriever import RecallQuery, Retriever
 from shadowhound_memory.store.base import CollectionInfo, ScoredRecord

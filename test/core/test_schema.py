@@ -18,10 +18,10 @@ import json
 import math
 
 import pytest
-from shadowhound_memory.errors import SchemaError
-from shadowhound_memory.memory.schema import (MAX_TAGS, MAX_TEXT_CHARS, MemoryRecord,
-                                              normalize_yaw, parse_record, record_json_schema,
-                                              ValidityCounter)
+from shadowhound_memory.domain.errors import SchemaError
+from shadowhound_memory.domain.records import (MAX_TAGS, MAX_TEXT_CHARS, MemoryRecord,
+                                               normalize_yaw, parse_record, record_json_schema,
+                                               ValidityCounter)
 
 DESIGN_RECORD = ('{"event":"object_seen","text":"Red ball on table.","pose":{"x":1.2,"y":3.5,'
                  '"yaw":1.57},"tags":["object:red_ball","room:living_room"],'

@@ -26,12 +26,13 @@ import threading
 from house import WORLD
 import pytest
 
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import MemoryRecord, Pose
 from shadowhound_memory.embeddings.openai_compat import OpenAIEmbeddingProvider
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.memory.hygiene import DedupeConfig, RetentionConfig
-from shadowhound_memory.memory.schema import MemoryRecord, Pose
 from shadowhound_memory.memory.service import MemoryService
-from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.memory.writer import DeterministicWriter
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.context import estimate_tokens
 from shadowhound_memory.retrieval.ranking import RankingWeights
@@ -330,3 +331,19 @@ def test_a_remote_embedder_is_not_called_until_there_is_something_to_embed(tmp_p
         assert service.count() == 0
     finally:
         service.close()
+
+
+def test_the_recall_decision_answers_from_retrieval_when_no_synthesizer_exists(service):
+    observe(service)
+    query = RecallQuery(question='where did we see the red ball?', mission_id='m1', k=3)
+    plain = service.answer(query, NOW)
+    asked = service.answer(query, NOW, synthesize=True)
+    assert not service.can_synthesize
+    # Without synthesis the answer restates the best memories and cites them; asking for
+    # synthesis without a synthesizer gives the same answer and says why.
+    assert plain.route == asked.route == 'none'
+    assert plain.answer == asked.answer and 'Red ball' in plain.answer
+    assert plain.cited_ids == asked.cited_ids == [h.record.id for h in plain.hits][:3]
+    assert plain.note == '' and plain.message() == '3 memories found'
+    assert 'not configured (llm_url)' in asked.note and asked.message().startswith('3 memories')
+    assert plain.context_tokens > 0

@@ -27,8 +27,9 @@ import threading
 import pytest
 from qdrant_client import models, QdrantClient
 
-from shadowhound_memory.errors import EmbeddingMismatchError, InvalidRequestError, StoreError
-from shadowhound_memory.memory.schema import MemoryRecord, Pose
+from shadowhound_memory.domain.errors import (EmbeddingMismatchError, InvalidRequestError,
+                                              StoreError)
+from shadowhound_memory.domain.records import MemoryRecord, Pose
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter, MemoryStore
 from shadowhound_memory.store.edge import EdgeStore
 from shadowhound_memory.store.server import QdrantServerStore

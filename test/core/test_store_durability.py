@@ -32,8 +32,8 @@ import textwrap
 import pytest
 from qdrant_client import QdrantClient
 
-from shadowhound_memory.errors import BackendUnavailableError, StoreError
-from shadowhound_memory.memory.schema import MemoryRecord, Pose
+from shadowhound_memory.domain.errors import BackendUnavailableError, StoreError
+from shadowhound_memory.domain.records import MemoryRecord, Pose
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 from shadowhound_memory.store.edge import EdgeStore
 from shadowhound_memory.store.server import QdrantServerStore
@@ -43,7 +43,7 @@ INFO = CollectionInfo('test-vectors', 4, 1)
 # Writes records one at a time forever, printing each id once upsert() has returned.
 WRITER = textwrap.dedent("""
     import sys
-    from shadowhound_memory.memory.schema import MemoryRecord
+    from shadowhound_memory.domain.records import MemoryRecord
     from shadowhound_memory.store.base import CollectionInfo
     from shadowhound_memory.store.edge import EdgeStore
     from shadowhound_memory.store.server import QdrantServerStore

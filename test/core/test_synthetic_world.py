@@ -19,7 +19,7 @@ import math
 
 import pytest
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.synthetic.world import (DOORS, gold_questions, in_room, make_mission,
                                                 REPEAT_DELAY_S, room_of, ROOMS, SENSING_RANGE_M,
                                                 SPEED_MPS)

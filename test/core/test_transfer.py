@@ -27,11 +27,11 @@ import sys
 
 import pytest
 from qdrant_client import QdrantClient
-from shadowhound_memory.memory.schema import parse_record
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import parse_record
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.memory.transfer import (collection_info, export_records, import_records,
                                                 Selection)
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.store.base import MemoryFilter
 from shadowhound_memory.store.edge import EdgeStore

@@ -19,10 +19,10 @@ import re
 
 from hypothesis import example, given, settings, strategies as st
 import pytest
-from shadowhound_memory.errors import InvalidRequestError
-from shadowhound_memory.memory.schema import (MAX_TAGS, MAX_TEXT_CHARS, parse_record,
-                                              TAG_PATTERN)
-from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import MAX_TAGS, MAX_TEXT_CHARS, parse_record, TAG_PATTERN
+from shadowhound_memory.memory.writer import DeterministicWriter
 from shadowhound_memory.pose.buffer import PoseEstimate
 
 KNOWN = PoseEstimate(1.2, 3.5, 1.57, True, '', 'map')

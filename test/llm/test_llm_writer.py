@@ -18,10 +18,11 @@ import json
 
 from fake_llm import FakeLlmServer
 import pytest
+from shadowhound_memory.domain.observation import MissionContext, Observation
+from shadowhound_memory.domain.records import EVENT_KINDS, parse_record
 from shadowhound_memory.llm.routing import LlmRouter, LlmSettings
 from shadowhound_memory.llm.writer import LlmWriter
-from shadowhound_memory.memory.schema import EVENT_KINDS, parse_record
-from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.memory.writer import DeterministicWriter
 from shadowhound_memory.pose.buffer import PoseEstimate
 import vllm_server
 

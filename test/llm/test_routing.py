@@ -19,12 +19,12 @@ import time
 
 from port_gate import PortGate
 import pytest
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.llm.client import LlmClient
 from shadowhound_memory.llm.prompts import writing_messages
 from shadowhound_memory.llm.routing import LlmRouter, LlmSettings
 from shadowhound_memory.llm.writer import LlmWriter
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 import vllm_server
 
@@ -171,7 +171,7 @@ def test_a_model_the_server_stops_serving_sends_the_task_to_base_at_once(llm_ser
     # Unloaded behind the router's back (another operator, a restarted server):
     LlmClient(llm_server.url).unload_adapter(spare)
     from shadowhound_memory.llm.writer import LlmWriter
-    from shadowhound_memory.memory.writer import MissionContext, Observation
+    from shadowhound_memory.domain.observation import MissionContext, Observation
     from shadowhound_memory.pose.buffer import PoseEstimate
     written = LlmWriter(router).write_noted(
         Observation('a blue cup on the desk', 1.79e9, 'camera'),

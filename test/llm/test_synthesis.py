@@ -18,10 +18,11 @@ import json
 
 from fake_llm import FakeLlmServer
 import pytest
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.llm.prompts import recall_block
 from shadowhound_memory.llm.routing import LlmRouter, LlmSettings
 from shadowhound_memory.llm.synthesis import RecallSynthesizer
-from shadowhound_memory.memory.writer import DeterministicWriter, MissionContext, Observation
+from shadowhound_memory.memory.writer import DeterministicWriter
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.answer import NO_MEMORY_ANSWER
 from shadowhound_memory.store.base import ScoredRecord

@@ -26,8 +26,8 @@ import random
 import shutil
 
 import pytest
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.memory.hygiene import RetentionConfig
-from shadowhound_memory.memory.schema import MemoryRecord
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 from shadowhound_memory.store.edge import COMPACT_DIR, EdgeStore, OLD_DIR, SHARD_DIR

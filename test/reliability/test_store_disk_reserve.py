@@ -27,8 +27,8 @@ import textwrap
 
 import pytest
 
-from shadowhound_memory.errors import StoreError
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.errors import StoreError
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 from shadowhound_memory.store.edge import EdgeStore
 
@@ -95,7 +95,7 @@ def test_a_full_outbox_refuses_the_write_and_leaves_no_torn_line(tmp_path):
     # RLIMIT_FSIZE stands in for a full disk (EFBIG instead of ENOSPC), in a process of its own.
     script = textwrap.dedent(f"""
         import json, resource, sys
-        from shadowhound_memory.errors import StoreError
+        from shadowhound_memory.domain.errors import StoreError
         from shadowhound_memory.store.server import Outbox
         outbox = Outbox({str(tmp_path / 'outbox')!r})
         outbox.append({{'op': 'delete_ids', 'ids': ['a']}})

@@ -29,13 +29,13 @@ import time
 from nav_msgs.msg import Odometry
 import pytest
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from shadowhound_memory.memory.schema import MemoryRecord as Record
+from shadowhound_memory.domain.records import MemoryRecord as Record
 from shadowhound_memory.msg import MemoryRecord, Observation
 from shadowhound_memory.ros.bag_recorder import BagRecorder
 from shadowhound_memory.ros.conversions import seconds_to_time
 from shadowhound_memory.store.base import MemoryFilter
-from shadowhound_memory.store.common import read_info
 from shadowhound_memory.store.edge import EdgeStore
+from shadowhound_memory.store.payload import read_info
 
 pytestmark = pytest.mark.ros
 

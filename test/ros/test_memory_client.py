@@ -39,7 +39,7 @@ from shadowhound_memory.agent.results import (MemoryRequestError, MemoryUnavaila
                                               RecallAnswer, WriteResult)
 from shadowhound_memory.agent.tools import (mcp_tools, openai_tools, schema_problems,
                                             ToolExecutor, TOOLS, validate)
-from shadowhound_memory.errors import BackendUnavailableError, InvalidRequestError
+from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 from shadowhound_memory.msg import MemoryRecord
 from shadowhound_memory.ros.memory_client import MemoryClient
 from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread

@@ -26,7 +26,7 @@ import pathlib
 import shutil
 
 import pytest
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.llm.prompts import parse_json_object
 from shadowhound_memory.training import deploy, validate
 from shadowhound_memory.training.config import LoraTrainConfig

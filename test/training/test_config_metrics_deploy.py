@@ -18,7 +18,7 @@
 import json
 
 import pytest
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.training import deploy, metrics, report
 from shadowhound_memory.training.config import config_help, load_config, LoraTrainConfig, \
     parse_overrides

@@ -171,7 +171,7 @@ def test_a_held_out_mission_must_align_observations_and_gold(dataset):
     out, _ = dataset
     mission = json.loads((out / 'missions_test.jsonl').read_text().splitlines()[0])
     mission['gold_drafts'] = mission['gold_drafts'][:-1]
-    from shadowhound_memory.errors import InvalidRequestError
+    from shadowhound_memory.domain.errors import InvalidRequestError
     from shadowhound_memory.training.formats import parse_line
     with pytest.raises(InvalidRequestError, match='align one to one'):
         parse_line(json.dumps(mission))

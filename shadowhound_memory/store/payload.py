@@ -29,8 +29,9 @@ import os
 from typing import Any, TypeVar
 import uuid
 
-from shadowhound_memory.errors import EmbeddingMismatchError, InvalidRequestError, StoreError
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.errors import (EmbeddingMismatchError, InvalidRequestError,
+                                              StoreError)
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 
 # Flat copies of the pose for range filters, and the record's exact JSON text; stripped when

@@ -26,7 +26,7 @@ import pathlib
 from rosbags.typesys import get_types_from_msg, get_typestore, Stores
 from rosbags.typesys.store import Typestore
 
-from shadowhound_memory.errors import InvalidRequestError
+from shadowhound_memory.domain.errors import InvalidRequestError
 
 PACKAGE = 'shadowhound_memory'
 OWN_TYPES = ('Observation', 'MemoryPose', 'MemoryRecord')
@@ -42,7 +42,8 @@ def message_folders() -> list[pathlib.Path]:
     prefixes = [p for p in os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep) if p]
     folders = [pathlib.Path(p, 'share', PACKAGE, 'msg') for p in prefixes]
     here = pathlib.Path(__file__).resolve()
-    # An install tree (lib/pythonX/site-packages/<pkg>/cli) and the source tree (<repo>/<pkg>/cli).
+    # An install tree (lib/pythonX/site-packages/<pkg>/memory) and the source tree
+    # (<repo>/<pkg>/memory).
     folders += [parent / 'share' / PACKAGE / 'msg' for parent in here.parents]
     folders.append(here.parents[2] / 'msg')
     return folders

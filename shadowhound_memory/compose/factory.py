@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import os
 from typing import cast
 
-from shadowhound_memory.config import MemoryConfig
-from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider, make_provider
-from shadowhound_memory.errors import StoreError
+from shadowhound_memory.compose.config import MemoryConfig
+from shadowhound_memory.domain.errors import StoreError
+from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider
+from shadowhound_memory.embeddings.providers import make_provider
 from shadowhound_memory.llm.routing import LlmRouter, LlmSettings, Topology
 from shadowhound_memory.llm.synthesis import RecallSynthesizer
 from shadowhound_memory.llm.writer import LlmWriter
@@ -153,7 +154,8 @@ def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | 
         writer=writer, dedupe=dedupe_config(config),
         retention=retention_config(config), weights=ranking_weights(config),
         token_budget=config.token_budget, anonymize=config.anonymize,
-        retrieval_mode=config.retrieval_mode)
+        retrieval_mode=config.retrieval_mode,
+        synthesizer=llm.synthesizer if llm is not None else None)
 
 
 def apply_config(service: MemoryService, config: MemoryConfig) -> None:

@@ -32,7 +32,7 @@ import uuid
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, field_validator,
                       model_validator, ValidationError)
 
-from shadowhound_memory.errors import SchemaError
+from shadowhound_memory.domain.errors import SchemaError
 
 SCHEMA_VERSION: Final = 1
 MAX_TEXT_CHARS = 512

@@ -27,8 +27,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
+from shadowhound_memory.domain.records import MISSION_PATTERN
 from shadowhound_memory.llm.client import NAME_PATTERN
-from shadowhound_memory.memory.schema import MISSION_PATTERN
 
 READ_ONLY: JsonDict = {'read_only': True}
 
