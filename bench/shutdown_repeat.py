@@ -55,9 +55,10 @@ from std_msgs.msg import String
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-# Deadlines are generous and stated: a cold node loads its embedding model first, and on a
-# machine whose cores are all busy everything takes several times longer than on an idle one.
-NODE_READY_S = 300.0
+# Deadlines are generous and stated: a cold node loads its embedding model first (once over
+# 5 min, with the disk saturated by other jobs), and on a machine whose cores are all busy
+# everything takes several times longer than on an idle one.
+NODE_READY_S = 900.0
 RUN_S = 180.0
 SIGINT_EXIT_S = 60.0
 
