@@ -36,24 +36,56 @@ def test_messages_round_trip_through_cdr_serialization():
     assert back.pose.known and back.tags == ['object:red_ball', 'room:living_room']
 
 
-def test_services_carry_every_field_the_agent_needs():
-    from shadowhound_memory.srv import Forget, Recall, WriteMemory
+TIME = 'builtin_interfaces/Time'
+RECORD = 'shadowhound_memory/MemoryRecord'
+POSE = 'shadowhound_memory/MemoryPose'
+# Field name -> ROS type, as rosidl reports it: a field that changes type (a k that turns
+# signed, a stamp that becomes a float) breaks every client built against it.
+EXPECTED = {
+    'Recall.Request': {
+        'question': 'string', 'mission_id': 'string', 'all_missions': 'boolean',
+        'tags_any': 'sequence<string>', 'tags_all': 'sequence<string>', 'time_from': TIME,
+        'time_to': TIME, 'within_last_s': 'double', 'use_place': 'boolean', 'x': 'double',
+        'y': 'double', 'radius': 'double', 'k': 'uint32', 'min_score': 'float',
+        'synthesize': 'boolean'},
+    'Recall.Response': {
+        'success': 'boolean', 'message': 'string', 'memories': f'sequence<{RECORD}>',
+        'answer': 'string', 'cited_ids': 'sequence<string>', 'context_tokens': 'uint32',
+        'latency_ms': 'double'},
+    'WriteMemory.Request': {
+        'text': 'string', 'record_json': 'string', 'event': 'string',
+        'tags': 'sequence<string>', 'mission_id': 'string', 'stamp': TIME, 'pose': POSE,
+        'source': 'string'},
+    'WriteMemory.Response': {'success': 'boolean', 'message': 'string', 'record': RECORD,
+                             'merged': 'boolean'},
+    'Forget.Request': {'ids': 'sequence<string>', 'mission_id': 'string', 'time_from': TIME,
+                       'time_to': TIME},
+    'Forget.Response': {'success': 'boolean', 'message': 'string', 'deleted': 'uint32'},
+    'MemoryRecord': {
+        'id': 'string', 'event': 'string', 'text': 'string', 'pose': POSE,
+        'tags': 'sequence<string>', 'mission_id': 'string', 'timestamp': TIME,
+        'last_seen': TIME, 'seen_count': 'uint32', 'source': 'string', 'confidence': 'float',
+        'score': 'float'},
+    'MemoryPose': {'x': 'double', 'y': 'double', 'yaw': 'double', 'frame_id': 'string',
+                   'known': 'boolean'},
+    'Observation': {'header': 'std_msgs/Header', 'text': 'string', 'source': 'string',
+                    'tags': 'sequence<string>', 'confidence': 'float'},
+}
 
-    recall = Recall.Request()
-    for field in ('question', 'mission_id', 'all_missions', 'tags_any', 'tags_all', 'time_from',
-                  'time_to', 'within_last_s', 'use_place', 'x', 'y', 'radius', 'k', 'min_score',
-                  'synthesize'):
-        assert hasattr(recall, field), field
-    for field in ('success', 'message', 'memories', 'answer', 'cited_ids', 'context_tokens'):
-        assert hasattr(Recall.Response(), field), field
-    for field in ('text', 'record_json', 'event', 'tags', 'mission_id', 'stamp', 'pose',
-                  'source'):
-        assert hasattr(WriteMemory.Request(), field), field
-    for field in ('success', 'message', 'record', 'merged'):
-        assert hasattr(WriteMemory.Response(), field), field
-    for field in ('ids', 'mission_id', 'time_from', 'time_to'):
-        assert hasattr(Forget.Request(), field), field
-    assert hasattr(Forget.Response(), 'deleted')
+
+def _interface(name):
+    from shadowhound_memory import msg, srv
+    head, _, part = name.partition('.')
+    if part:
+        return getattr(getattr(srv, head), part)
+    return getattr(msg, head)
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_interfaces_carry_every_field_the_agent_needs_with_its_type(name):
+    fields = _interface(name).get_fields_and_field_types()
+    # Fields may be added; the ones clients rely on keep their names and types.
+    assert {k: fields.get(k) for k in EXPECTED[name]} == EXPECTED[name]
 
 
 def test_observation_message_has_header_text_source_tags_confidence():
