@@ -12,7 +12,13 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""`make demo`'s mission, run as the README's main command runs it, end to end over DDS."""
+"""
+`make demo`'s mission, run as the README's main command runs it, end to end over DDS.
+
+The demo's mission is synthetic, so its truth is known: which thing each observation saw, in
+which room, and where odometry put the robot when it saw it. Every stored memory and every
+memory an answer shows or cites is checked against that truth.
+"""
 
 import os
 import re
@@ -20,27 +26,75 @@ import subprocess
 import sys
 
 import pytest
+from shadowhound_memory.store.base import MemoryFilter
+from shadowhound_memory.store.common import read_info
+from shadowhound_memory.store.edge import EdgeStore, INFO_FILE
+from shadowhound_memory.synthetic.world import make_mission
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
 
+SEED = 0
+_ID = re.compile(r'\[([0-9a-f]{8})\]$')
+
+
+def _records(path):
+    store = EdgeStore(path, min_free_bytes=0)
+    store.open_collection(read_info(os.path.join(path, INFO_FILE)))
+    try:
+        return store.scroll(MemoryFilter(), limit=None)
+    finally:
+        store.close()
+
+
+def _answer(output, question):
+    """Return (ids of the memories shown, ids cited) of the answer to question."""
+    block = output.split(f'Q: {question}')[1].split('\nQ:')[0].split('\nsummary:')[0]
+    shown = [m.group(1) for line in block.splitlines() if (m := _ID.search(line.strip()))]
+    cites = re.search(r'cites (.*?);', block).group(1)
+    return shown, [] if cites == 'nothing' else cites.split(', ')
+
 
 def test_the_demo_mission_plays_and_answers_with_poses_and_citations(tmp_path):
-    bag, png = tmp_path / 'mission-bag', tmp_path / 'mission.png'
+    bag, png, store = tmp_path / 'mission-bag', tmp_path / 'mission.png', tmp_path / 'store'
     result = subprocess.run(
         [sys.executable, '-m', 'shadowhound_memory.demo.mission', '--speed', '6',
-         '--store-path', str(tmp_path / 'store'), '--record-bag', str(bag), '--map-png',
-         str(png)],
+         '--seed', str(SEED), '--store-path', str(store), '--record-bag', str(bag),
+         '--map-png', str(png)],
         capture_output=True, text=True, timeout=300)
     output = result.stdout
     assert result.returncode == 0, output + result.stderr
-    assert 'cold start' in output
-    red_ball = output.split('Q: Where did we see the red ball?')[1].split('Q:')[0]
-    first_memory = red_ball.strip().splitlines()[0]
-    assert 'red ball' in first_memory and 'pose unknown' not in first_memory
-    assert 'cites ' in red_ball and 'cites nothing' not in red_ball
-    kitchen = output.split("[tags_any=['room:kitchen']]")[1].split('Q:')[0]
-    assert 'I have no memory' not in kitchen
-    assert 'summary:' in output and 'repeat sightings merged' in output
+    assert 'cold start' in output and 'repeat sightings merged' in output
+
+    mission = make_mission(seed=SEED)
+    first_seen = {}
+    for obs in mission.observations:
+        first_seen.setdefault(obs.text, obs)
+    records = _records(str(store))
+    assert len(records) == len({(o.object_key, o.visit) for o in mission.observations})
+    # Every memory is an observation of the mission, stamped where odometry had the robot then.
+    truth = {}
+    offsets = []
+    for record in records:
+        obs = first_seen[record.text]
+        truth[record.id[:8]] = obs
+        offsets.append(record.timestamp - obs.t)
+        x, y, yaw = mission.odometry_at(obs.t)
+        assert record.pose is not None, record.text
+        assert (record.pose.x, record.pose.y, record.pose.yaw) == (
+            pytest.approx(x, abs=1e-3), pytest.approx(y, abs=1e-3),
+            pytest.approx(yaw, abs=1e-3)), record.text
+        assert f'room:{obs.room}' in record.tags
+    # One mission start for all of them: no memory took the time (or pose) of another.
+    assert max(offsets) - min(offsets) < 1e-3
+
+    shown, cited = _answer(output, 'Where did we see the red ball?')
+    assert truth[shown[0]].object_key == 'red_ball'
+    assert cited and all(truth[c].object_key == 'red_ball' for c in cited)
+    shown, cited = _answer(output, "What was in the kitchen?   [tags_any=['room:kitchen']]")
+    assert shown and all(truth[s].room == 'kitchen' for s in shown)
+    assert cited and set(cited) <= set(shown)
+    shown, _ = _answer(output, 'What did we see in the last minute?   [within_last_s=60.0]')
+    assert shown and all(truth[s].t >= mission.duration_s - 60.0 for s in shown)
 
     # The recorded mission gives the same memories through ingest_bag (with the pose bounds the
     # demo widens for its 6x playback), and the map shows what the node wrote.
