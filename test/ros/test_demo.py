@@ -27,8 +27,8 @@ import sys
 
 import pytest
 from shadowhound_memory.store.base import MemoryFilter
-from shadowhound_memory.store.common import read_info
 from shadowhound_memory.store.edge import EdgeStore, INFO_FILE
+from shadowhound_memory.store.payload import read_info
 from shadowhound_memory.synthetic.world import make_mission
 
 pytestmark = [pytest.mark.ros, pytest.mark.slow]
