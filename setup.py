@@ -50,6 +50,7 @@ setup(
     ],
     extras_require={
         'server': ['qdrant-client>=1.12'],
+        'mcp': ['mcp>=2.3'],
         'train': ['transformers>=4.45', 'peft>=0.13', 'torch'],
         'test': ['pytest<9', 'pytest-timeout', 'hypothesis', 'mypy'],
     },
@@ -57,6 +58,7 @@ setup(
         'memory_export = shadowhound_memory.cli.memory_export:main',
         'memory_import = shadowhound_memory.cli.memory_import:main',
         'ingest_bag = shadowhound_memory.cli.ingest_bag:main',
+        'memory_mcp = shadowhound_memory.ros.memory_mcp:main',
     ]},
     zip_safe=True,
     maintainer='shadowhound_memory maintainers',
