@@ -34,7 +34,7 @@ from shadowhound_memory.llm.prompts import (answer_json_schema, memory_doc, NO_A
 from shadowhound_memory.llm.routing import LlmRouter, Task
 from shadowhound_memory.memory.recall import Synthesis
 from shadowhound_memory.retrieval.answer import NO_MEMORY_ANSWER, retrieval_only_answer
-from shadowhound_memory.retrieval.context import ContextBuilder, TokenCounter
+from shadowhound_memory.retrieval.context import ContextBuilder, TokenCache, TokenCounter
 from shadowhound_memory.store.base import ScoredRecord
 
 TASK: Task = 'recall'
@@ -48,6 +48,7 @@ class RecallSynthesizer:
         self.router = router
         self.token_budget = token_budget
         self.count_tokens = count_tokens
+        self.token_cache = TokenCache(count_tokens)
         self.max_tokens = max_tokens
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -66,8 +67,8 @@ class RecallSynthesizer:
         if not hits:
             self._count(no_memory=1)
             return Synthesis(NO_MEMORY_ANSWER, [], 'none', note='no memory matched')
-        context = ContextBuilder(self.token_budget, self.count_tokens).build(
-            hits, render=recall_block)
+        context = ContextBuilder(self.token_budget, self.token_cache.count_tokens,
+                                 self.token_cache).build(hits, render=recall_block)
         by_id = {h.record.id: h for h in hits}
         refs = {f'm{i}': record_id for i, record_id in enumerate(context.used_ids, 1)}
         docs = [memory_doc(by_id[record_id], i) for i, record_id in

@@ -47,7 +47,8 @@ from shadowhound_memory.memory.recall import (AnswerSynthesizer, NO_SYNTHESIZER_
 from shadowhound_memory.memory.writer import DeterministicWriter, RecordWriter, WrittenRecord
 from shadowhound_memory.pose.buffer import PoseEstimate, UNCERTAIN_POSE_TAG
 from shadowhound_memory.retrieval.answer import retrieval_only_answer
-from shadowhound_memory.retrieval.context import ContextBuilder, RagContext, TokenCounter
+from shadowhound_memory.retrieval.context import (
+    ContextBuilder, RagContext, TokenCache, TokenCounter)
 from shadowhound_memory.retrieval.planning import (NoPlanner, QueryPlan, QueryPlanner, RulePlanner,
                                                    Vocabulary)
 from shadowhound_memory.retrieval.ranking import RankingWeights
@@ -150,6 +151,8 @@ class MemoryService:
         self.vocabulary = VocabularyCache(store)
         self.token_budget = token_budget
         self.count_tokens = count_tokens
+        # Block token counts survive across recalls: the same memories come back often.
+        self.token_cache = TokenCache(count_tokens)
         # Redaction happens before the writer, the embedding and the store see anything.
         self.anonymize = anonymize
         self.anonymizer = Anonymizer()
@@ -350,7 +353,8 @@ class MemoryService:
         retrieval = self.retriever.retrieve(query, now, plan)
         tracks = self.tracks_for(query, plan)
         built = time.perf_counter()
-        context = ContextBuilder(self.token_budget, self.count_tokens).build(retrieval.hits)
+        context = ContextBuilder(self.token_budget, self.token_cache.count_tokens,
+                                 self.token_cache).build(retrieval.hits)
         context_ms = (time.perf_counter() - built) * 1000.0
         return RecallResult(retrieval.hits, context, {
             'planning_ms': (planned - start) * 1000.0,

@@ -28,7 +28,7 @@ import pytest
 from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.domain.records import MemoryRecord, Pose
 from shadowhound_memory.retrieval.context import (ContextBuilder, estimate_tokens,
-                                                  hf_token_counter, memory_block)
+                                                  hf_token_counter, memory_block, TokenCache)
 from shadowhound_memory.store.base import ScoredRecord
 
 NOW = 1_800_000_000.0
@@ -144,3 +144,33 @@ def test_a_missing_tokenizer_folder_or_negative_budget_is_refused(tmp_path):
         hf_token_counter(tmp_path / 'nothing-here')
     with pytest.raises(InvalidRequestError, match='token_budget'):
         ContextBuilder(-1)
+
+
+def test_each_block_is_counted_once_across_recalls_and_the_total_stays_exact(minilm_count):
+    counted: list[str] = []
+
+    def counting(text):
+        counted.append(text)
+        return estimate_tokens(text)
+    cache = TokenCache(counting)
+    hits = ten_hits()
+    first = ContextBuilder(1000, counting, cache).build(hits)
+    assert 1 < len(first.used_ids) < len(hits)
+    # Each one-line block once, then (another counter than the estimate) the whole text once.
+    blocks = [t for t in counted if t.startswith('<memory') and '\n' not in t]
+    assert len(blocks) == len(hits)
+    assert counted.count(first.text) == 1
+    counted.clear()
+    again = ContextBuilder(1000, counting, cache).build(hits)
+    assert again.text == first.text and again.tokens_used == first.tokens_used
+    # A later recall of the same memories counts no block again, only the whole text.
+    assert counted == [again.text]
+    assert first.tokens_used == estimate_tokens(first.text)
+    exact = ContextBuilder(300, minilm_count, TokenCache(minilm_count)).build(hits)
+    assert exact.tokens_used == minilm_count(exact.text) <= 300
+    assert exact.used_ids + exact.dropped_ids == [h.record.id for h in hits]
+
+
+def test_a_cache_of_another_counter_is_refused():
+    with pytest.raises(InvalidRequestError, match='another tokenizer'):
+        ContextBuilder(100, estimate_tokens, TokenCache(len))
