@@ -48,7 +48,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   # torch first, pinned to the CPU build on local disk, so nothing later pulls a CUDA build.
   pip_install torch==2.13.0
   pip_install -r "requirements/ros-$distro.txt" -r requirements/python.txt
-  "$venv/bin/python" -c 'import rclpy, torch, qdrant_edge, sentence_transformers' \
+  "$venv/bin/python" -c 'import rclpy, torch, qdrant_edge, sentence_transformers, onnxruntime' \
     || { echo 'setup: the Python install is incomplete (see pip output above)' >&2; exit 1; }
   # The wheels' exported CMake files name the include folders of the machine that built them.
   "$venv/bin/python" - "$venv" <<'PY'
@@ -76,6 +76,14 @@ PY
 else
   log "Python packages up to date"
 fi
+
+# The default embedding provider runs the bundled model exported to ONNX; exporting reads the
+# installed weights (nothing is downloaded) and is skipped while the export matches them.
+log "ONNX export of the embedding model (skipped when up to date)"
+mkdir -p "$root/log"
+PYTHONPATH="$root" "$venv/bin/python" -m shadowhound_memory.embeddings.onnx_export \
+  > "$root/log/onnx-export.log" 2>&1 \
+  || { cat "$root/log/onnx-export.log" >&2; echo 'setup: the ONNX export failed' >&2; exit 1; }
 
 # shellcheck disable=SC1091
 source "$venv/bin/activate"

@@ -73,6 +73,12 @@ class MemoryConfig(BaseModel):
         description='Build the HNSW index at start when more points than this are unindexed; '
                     'exact search until then (the build stalls the whole process).',
         json_schema_extra=READ_ONLY)
+    store_quantization: bool = Field(
+        False,
+        description='New stores keep int8 copies of the vectors for search and rescore the best '
+                    'candidates on the originals, which stay on disk (less RAM; see '
+                    'docs/benchmarks.md for the measured quality). Fixed when a store is created.',
+        json_schema_extra=READ_ONLY)
     store_min_free_mb: int = Field(
         100, ge=0, le=1_000_000,
         description='Refuse new memories while the disk holding store_path has less free space '
@@ -82,8 +88,20 @@ class MemoryConfig(BaseModel):
         'all-MiniLM-L6-v2',
         description='Sentence-transformers model: the bundled all-MiniLM-L6-v2 or a local folder.',
         json_schema_extra=READ_ONLY)
+    embedding_provider: Literal['onnx', 'onnx_int8', 'torch'] = Field(
+        'onnx',
+        description='onnx: the model exported to ONNX under ONNX Runtime (no torch in the node); '
+                    'onnx_int8: its int8 variant, faster but its vectors move (see '
+                    'docs/embeddings.md); torch: sentence-transformers.',
+        json_schema_extra=READ_ONLY)
+    embedding_onnx_dir: str = Field(
+        '',
+        description='Folder of the ONNX export; empty: ~/.ros/shadowhound_memory/models/'
+                    '<model>-onnx, where `python -m shadowhound_memory.embeddings.onnx_export` '
+                    'writes it.',
+        json_schema_extra=READ_ONLY)
     embedding_threads: int = Field(
-        1, ge=1, le=64, description='Torch threads for embedding; 1 keeps latency steady.',
+        1, ge=1, le=64, description='Threads for embedding; 1 keeps latency steady.',
         json_schema_extra=READ_ONLY)
     embedding_url: str = Field(
         '', description='OpenAI-compatible /v1/embeddings base URL for memory_backend=openai.',

@@ -76,8 +76,11 @@ def make_embedder(config: MemoryConfig) -> EmbeddingProvider:
     if config.memory_backend == 'openai':
         return make_provider(EmbeddingConfig(provider='openai', model=config.embedding_model,
                                              url=config.embedding_url))
-    return make_provider(EmbeddingConfig(provider='local', model=config.embedding_model,
-                                         threads=config.embedding_threads))
+    quantized = config.embedding_provider == 'onnx_int8'
+    return make_provider(EmbeddingConfig(
+        provider='torch' if config.embedding_provider == 'torch' else 'onnx',
+        quantized=quantized, onnx_dir=config.embedding_onnx_dir, model=config.embedding_model,
+        threads=config.embedding_threads))
 
 
 def make_store(config: MemoryConfig) -> MemoryStore:
@@ -95,7 +98,7 @@ def make_store(config: MemoryConfig) -> MemoryStore:
                          'to a writable folder') from exc
     return EdgeStore(path, optimize_threshold=config.store_optimize_threshold,
                      min_free_bytes=config.store_min_free_mb * 2**20,
-                     fusion=config.retrieval_fusion)
+                     fusion=config.retrieval_fusion, quantize=config.store_quantization)
 
 
 @dataclass

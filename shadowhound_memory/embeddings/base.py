@@ -51,9 +51,14 @@ class EmbeddingConfig(BaseModel):
 
     model_config = ConfigDict(extra='forbid')
 
-    provider: Literal['local', 'openai'] = Field(
-        'local', description='local: sentence-transformers in-process; openai: an '
-                             'OpenAI-compatible /v1/embeddings endpoint.')
+    provider: Literal['onnx', 'torch', 'openai'] = Field(
+        'onnx', description='onnx: the model exported to ONNX, run by ONNX Runtime in-process '
+                            '(no torch); torch: sentence-transformers in-process; openai: an '
+                            'OpenAI-compatible /v1/embeddings endpoint.')
+    quantized: bool = Field(False, description='onnx: run the int8 export (faster, vectors move; '
+                                               'see docs/embeddings.md).')
+    onnx_dir: str = Field('', description='onnx: folder of the export; empty: where '
+                                          'onnx_export writes by default.')
     model: str = Field('all-MiniLM-L6-v2', min_length=1,
                        description='The bundled all-MiniLM-L6-v2, a local model folder, or the '
                                    'endpoint model name.')
@@ -61,7 +66,7 @@ class EmbeddingConfig(BaseModel):
                                   description='Expected vector size; checked when given.')
     batch_size: int = Field(32, ge=1, le=1024, description='Texts per encode call.')
     threads: int = Field(1, ge=1, le=64,
-                         description='Torch threads; 1 gives steady latency on a busy robot.')
+                         description='Intra-op threads; 1 gives steady latency on a busy robot.')
     url: str = Field('', description='Base URL of the embeddings endpoint (openai provider).')
     api_key_env: str = Field('OPENAI_API_KEY', pattern=r'^[A-Za-z_][A-Za-z0-9_]{0,127}$',
                              description='Environment variable holding the API key.')

@@ -21,16 +21,28 @@ Kept out of base.py so the interface never imports its implementations (which im
 from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider
 from shadowhound_memory.embeddings.local import SentenceTransformerProvider
+from shadowhound_memory.embeddings.onnx_runtime import OnnxProvider
 from shadowhound_memory.embeddings.openai_compat import OpenAIEmbeddingProvider
 
 
 def make_provider(config: EmbeddingConfig) -> EmbeddingProvider:
-    """Build the provider the settings name."""
+    """
+    Build the provider the settings name; the one place a provider is chosen.
+
+    The provider modules import torch, onnxruntime or the network client only when a provider
+    is built, so a node on the onnx provider never loads torch (test/ros/test_lean_node.py).
+    """
+    provider: EmbeddingProvider
     if config.provider == 'openai':
         return OpenAIEmbeddingProvider(config.url, config.model, api_key_env=config.api_key_env,
                                        timeout_s=config.timeout_s, dimension=config.dimension)
-    provider = SentenceTransformerProvider(config.model, batch_size=config.batch_size,
-                                           threads=config.threads)
+    if config.provider == 'onnx':
+        provider = OnnxProvider(config.model, config.onnx_dir or None,
+                                quantized=config.quantized, batch_size=config.batch_size,
+                                threads=config.threads)
+    else:
+        provider = SentenceTransformerProvider(config.model, batch_size=config.batch_size,
+                                               threads=config.threads)
     if config.dimension is not None and config.dimension != provider.dimension:
         raise InvalidRequestError(
             f'embedding model {config.model} makes {provider.dimension}-d vectors, not the '

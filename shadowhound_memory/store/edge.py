@@ -19,13 +19,16 @@ No server to run on the robot, and Qdrant's filtering engine all the same. Layou
 path: ``collection.json`` (embedding model, dimension, schema version) beside ``shard/`` (Edge's
 WAL and segments). Every write goes through Edge's write-ahead log before the call returns, so an
 acknowledged write survives a kill -9 (the durability test kills a real writer to check it).
-Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW index,
-which the store does when it is opened with more than ``optimize_threshold`` points unindexed
+Edge has no background optimizer: search is exact until ``optimize()`` builds the HNSW index
 (exact search over a few thousand 384-d vectors takes well under a millisecond, and 100k about
-15 ms). Not in the write that crosses the threshold: the build holds the GIL for its whole run
-(measured by `make chaos`: 20 s at 20k points on a busy 2-core machine, every other thread of the
-process stalled as long), so a mid-mission build would stop odometry, diagnostics and every
-service of the node; at start it only delays readiness.
+15 ms). The build holds the GIL for its whole run (measured by `make chaos`: 20 s at 20k points
+on a busy 2-core machine, every other thread of the process stalled as long), so it never runs in
+the node's process: when the store is opened with more than ``optimize_threshold`` points
+unindexed, it copies the shard to ``shard.build/`` and a child process builds the index there,
+while this process answers at once with exact search. Writes made meanwhile are kept in a
+journal; when the child is done, the journal is replayed on the built copy, which then replaces
+``shard/`` (``shard/`` -> ``shard.old/``, ``shard.build/`` -> ``shard/``), so nothing written
+during the build is lost and the swap stalls the store only for a load and the replay.
 
 Edge writes its segments through memory maps. When the disk fills, a write into a mapped page
 that the file system cannot back kills the process with SIGBUS (measured on a full tmpfs: the
@@ -55,7 +58,10 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from typing import Any
 
 import qdrant_edge as edge
@@ -77,6 +83,7 @@ INFO_FILE = 'collection.json'
 SHARD_DIR = 'shard'
 COMPACT_DIR = 'shard.compact'
 OLD_DIR = 'shard.old'
+BUILD_DIR = 'shard.build'
 COMPACT_PAGE = 1000
 DEFAULT_MIN_FREE_BYTES = 100 * 2**20
 EDGE_CONFIG_FILE = 'edge_config.json'
@@ -115,11 +122,31 @@ def _dense(vector: Any) -> list[float]:
     return [float(x) for x in vector]
 
 
+class _IndexBuild:
+    """One background index build: its child process and the writes made while it runs."""
+
+    def __init__(self) -> None:
+        self.journal: list[Any] = []
+        self.cancelled = False
+        self.process: subprocess.Popen[bytes] | None = None
+        self.done = threading.Event()
+        self.started = time.monotonic()
+
+
 class EdgeStore(MemoryStore):
     """Memory records in a Qdrant Edge shard under ``path``; one process at a time."""
 
     def __init__(self, path: str | os.PathLike[str], optimize_threshold: int = 20000,
-                 min_free_bytes: int = DEFAULT_MIN_FREE_BYTES, fusion: Fusion = 'rrf') -> None:
+                 min_free_bytes: int = DEFAULT_MIN_FREE_BYTES, fusion: Fusion = 'rrf',
+                 quantize: bool = False, background_index: bool = True) -> None:
+        """
+        Describe the store; nothing is opened before ``open_collection()``.
+
+        ``quantize`` (fixed when the shard is created) keeps int8 copies of the vectors for the
+        index and rescores the best candidates on the originals, which stay on disk.
+        ``background_index`` builds the index at open in a child process (see the module
+        docstring); without it ``open_collection()`` builds it in this process and blocks.
+        """
         if fusion not in FUSIONS:
             raise StoreError(f'fusion must be one of {", ".join(FUSIONS)}, got {fusion!r}')
         if optimize_threshold < 1:
@@ -130,6 +157,14 @@ class EdgeStore(MemoryStore):
         self.optimize_threshold = optimize_threshold
         self.min_free_bytes = min_free_bytes
         self.fusion = fusion
+        self.quantize = quantize
+        self.background_index = background_index
+        self._build: _IndexBuild | None = None
+        self.last_build_s: float | None = None
+        # Rescoring twice the limit on the originals gives back what int8 rounding reorders.
+        self._search_params = edge.SearchParams(
+            quantization=edge.QuantizationSearchParams(rescore=True, oversampling=2.0)) \
+            if quantize else None
         self._shard: Any = None
         self._info: CollectionInfo | None = None
         self._lock = threading.RLock()
@@ -175,7 +210,10 @@ class EdgeStore(MemoryStore):
             self._info = info
             if self._since_optimize > self.optimize_threshold:
                 try:
-                    self.optimize()
+                    if self.background_index:
+                        self._start_build()
+                    else:
+                        self.optimize()
                 except StoreError as exc:
                     # Search stays exact (correct, slower) until the next start has room.
                     _LOG.warning('%s', exc)
@@ -211,20 +249,31 @@ class EdgeStore(MemoryStore):
 
     def _finish_swap(self) -> None:
         """Complete or undo a purge_deleted() swap that a crash cut short."""
-        shard, compact, old = (os.path.join(self.path, d)
-                               for d in (SHARD_DIR, COMPACT_DIR, OLD_DIR))
+        shard, compact, old, build = (os.path.join(self.path, d)
+                                      for d in (SHARD_DIR, COMPACT_DIR, OLD_DIR, BUILD_DIR))
         if os.path.exists(old) and not os.path.exists(shard):
-            # Crashed between the two renames: the compacted shard was complete and closed.
-            os.rename(compact if os.path.exists(compact) else old, shard)
+            # Crashed between the two renames: the new shard was complete and closed (a purge
+            # cancels a build, so a compacted shard is the newer of the two).
+            newer = next((d for d in (compact, build) if os.path.exists(d)), old)
+            os.rename(newer, shard)
             fsync_dir(self.path)
-        for leftover in (compact, old):
+        for leftover in (compact, old, build):
             if os.path.exists(leftover):
                 shutil.rmtree(leftover)
 
     def _create(self, shard_path: str, info: CollectionInfo) -> Any:
-        config = edge.EdgeConfig(
-            vectors=edge.EdgeVectorParams(size=info.dimension, distance=edge.Distance.Cosine),
-            sparse_vectors={BM25_VECTOR: edge.EdgeSparseVectorParams(modifier=edge.Modifier.Idf)})
+        sparse = {BM25_VECTOR: edge.EdgeSparseVectorParams(modifier=edge.Modifier.Idf)}
+        if self.quantize:
+            config = edge.EdgeConfig(
+                vectors=edge.EdgeVectorParams(size=info.dimension, distance=edge.Distance.Cosine,
+                                              memory=edge.Memory.Cold),
+                sparse_vectors=sparse,
+                quantization_config=edge.ScalarQuantizationConfig(
+                    edge.ScalarType.Int8, quantile=0.99, memory=edge.Memory.Pinned))
+        else:
+            config = edge.EdgeConfig(
+                vectors=edge.EdgeVectorParams(size=info.dimension, distance=edge.Distance.Cosine),
+                sparse_vectors=sparse)
         shard = edge.EdgeShard.create(shard_path, config)
         indexes = [(name, edge.PayloadSchemaType.Keyword) for name in KEYWORD_INDEXES]
         indexes += [(name, edge.PayloadSchemaType.Float) for name in FLOAT_INDEXES]
@@ -233,7 +282,8 @@ class EdgeStore(MemoryStore):
         return shard
 
     def close(self) -> None:
-        """Flush and release the shard; safe to call twice."""
+        """Stop a background build, flush and release the shard; safe to call twice."""
+        self._cancel_build()
         with self._lock:
             if self._shard is not None:
                 try:
@@ -259,6 +309,112 @@ class EdgeStore(MemoryStore):
             raise
         except Exception as exc:  # noqa: B902 - Edge raises plain Exception
             raise StoreError(f'the store at {self.path} refused a write: {exc}') from exc
+        if self._build is not None:
+            # Replayed on the copy the child indexes, before it replaces the shard.
+            self._build.journal.append(operation)
+
+    # Background index build -------------------------------------------------------------------
+
+    @property
+    def index_building(self) -> bool:
+        """Tell whether a child process is building the index (search is exact meanwhile)."""
+        return self._build is not None
+
+    def wait_for_index(self, timeout: float | None = None) -> bool:
+        """Wait until no background build runs; return False if it still runs at the timeout."""
+        build = self._build
+        return build is None or build.done.wait(timeout)
+
+    def _start_build(self) -> None:
+        """Copy the shard and start the child that indexes the copy (under the store lock)."""
+        shard = self._require()
+        self._check_free_space('build the search index')
+        build_path = os.path.join(self.path, BUILD_DIR)
+        if os.path.exists(build_path):
+            shutil.rmtree(build_path)
+        try:
+            shard.flush()
+            shutil.copytree(os.path.join(self.path, SHARD_DIR), build_path)
+        except (OSError, shutil.Error) as exc:
+            shutil.rmtree(build_path, ignore_errors=True)
+            raise StoreError(f'cannot copy the store at {self.path} to index it '
+                             f'({exc}); search stays exact') from exc
+        except Exception as exc:  # noqa: B902 - Edge raises plain Exception
+            raise StoreError(f'cannot flush the store at {self.path}: {exc}') from exc
+        build = _IndexBuild()
+        self._build = build
+        _LOG.info('building the search index of %s in a child process (%d unindexed points); '
+                  'search is exact until it is done', self.path, self._since_optimize)
+        threading.Thread(target=self._run_build, args=(build, build_path), daemon=True,
+                         name='index-build').start()
+
+    def _run_build(self, build: _IndexBuild, build_path: str) -> None:
+        """Wait for the child (no GIL held while waiting), then swap the built copy in."""
+        try:
+            with self._lock:
+                if build.cancelled:
+                    return
+                build.process = subprocess.Popen(
+                    [sys.executable, '-m', 'shadowhound_memory.store.index_build', build_path],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, err = build.process.communicate()
+            with self._lock:
+                if build.cancelled or self._build is not build:
+                    return
+                if build.process.returncode != 0:
+                    _LOG.warning('the index build of %s failed (exit %s): %s; search stays exact',
+                                 self.path, build.process.returncode,
+                                 err.decode(errors='replace')[-500:])
+                    return
+                self._swap_in_build(build, build_path)
+        except Exception:  # noqa: B902 - a failed build must leave the store as it was
+            _LOG.exception('the index build of %s failed; search stays exact', self.path)
+        finally:
+            with self._lock:
+                if self._build is build:
+                    self._build = None
+                if os.path.exists(build_path) and os.path.exists(
+                        os.path.join(self.path, SHARD_DIR)):
+                    shutil.rmtree(build_path, ignore_errors=True)
+            build.done.set()
+
+    def _swap_in_build(self, build: _IndexBuild, build_path: str) -> None:
+        """Replay the journal on the built copy, then make it the shard (under the store lock)."""
+        built = edge.EdgeShard.load(build_path)
+        try:
+            for operation in build.journal:
+                built.update(operation)
+            built.flush()
+        finally:
+            built.close()
+        shard_path, old_path = (os.path.join(self.path, d) for d in (SHARD_DIR, OLD_DIR))
+        live = self._require()
+        live.flush()
+        live.close()
+        self._shard = None
+        try:
+            os.rename(shard_path, old_path)
+            os.rename(build_path, shard_path)
+            fsync_dir(self.path)
+            shutil.rmtree(old_path)
+        finally:
+            self._finish_swap()
+            self._shard = edge.EdgeShard.load(shard_path)
+        shard_info = self._shard.info()
+        self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+        self.last_build_s = time.monotonic() - build.started
+        _LOG.info('the search index of %s is built (%.1f s, %d writes replayed)', self.path,
+                  self.last_build_s, len(build.journal))
+
+    def _cancel_build(self) -> None:
+        """Stop a running build; the store keeps answering with exact search."""
+        build = self._build
+        if build is None:
+            return
+        build.cancelled = True
+        if build.process is not None and build.process.poll() is None:
+            build.process.kill()
+        build.done.wait(60.0)
 
     def _read(self, what: str, call: Any, *args: Any) -> Any:
         try:
@@ -298,7 +454,8 @@ class EdgeStore(MemoryStore):
                 'would otherwise be killed mid-write); stored memories are unaffected')
 
     def optimize(self) -> None:
-        """Build the HNSW index now (blocking; seconds per 10k points), e.g. when idle."""
+        """Build the HNSW index now in this process (blocking; seconds per 10k points)."""
+        self._cancel_build()
         with self._lock:
             shard = self._require()
             self._check_free_space('build the search index')
@@ -310,6 +467,8 @@ class EdgeStore(MemoryStore):
 
     def purge_deleted(self) -> None:
         """Rewrite the shard with its live points only, so deleted payloads leave the disk."""
+        # The copy being indexed still holds the deleted payloads: start over at the next open.
+        self._cancel_build()
         with self._lock:
             shard = self._require()
             info = self._require_info()
@@ -383,13 +542,14 @@ class EdgeStore(MemoryStore):
         def fetch(size: int | None) -> list[ScoredRecord]:
             if sparse is None or not sparse[0]:
                 request = edge.SearchRequest(query=query, limit=size or 1, filter=edge_filter,
-                                             with_payload=True)
+                                             params=self._search_params, with_payload=True)
                 points = self._read('search', self._require().search, request)
                 return [ScoredRecord(from_payload(p.payload), float(p.score)) for p in points]
             depth = max(size or 1, HYBRID_PREFETCH)
             hybrid = edge.QueryRequest(
                 limit=size or 1, query=fusion, filter=edge_filter, with_payload=True,
-                prefetches=[edge.Prefetch(limit=depth, query=query, filter=edge_filter),
+                prefetches=[edge.Prefetch(limit=depth, query=query, filter=edge_filter,
+                                          params=self._search_params),
                             edge.Prefetch(limit=depth, filter=edge_filter,
                                           query=edge.Query.Nearest(_sparse(sparse),
                                                                    using=BM25_VECTOR))])
@@ -463,4 +623,5 @@ class EdgeStore(MemoryStore):
             except Exception as exc:  # noqa: B902 - Edge raises plain Exception
                 return {**facts, 'points': '0', 'state': f'error: {exc}'}
             return {**facts, 'points': str(shard_info.points_count), 'state': 'ok',
-                    'indexed_points': str(shard_info.indexed_vectors_count)}
+                    'indexed_points': str(shard_info.indexed_vectors_count),
+                    'index': 'building' if self._build is not None else 'idle'}
