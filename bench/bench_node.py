@@ -157,7 +157,7 @@ def bench_cold_start_and_ingest(probe: Probe, observations: int, rate: float,
             'publish_per_s': observations / (published - first), 'rss_mb_after_ingest': rss}
 
 
-def prefill(store: str, n: int) -> None:
+def prefill(store: str, n: int, optimize: bool = True) -> None:
     """Fill a store with n records and their cached vectors, then build its index."""
     import numpy as np
     from shadowhound_memory.domain.records import MemoryRecord as Record, Pose
@@ -172,6 +172,17 @@ def prefill(store: str, n: int) -> None:
         edge.upsert([Record(event='object_seen', text=i['text'], pose=Pose(x=i['x'], y=i['y']),
                             mission_id=i['mission_id'], timestamp=i['timestamp'])
                      for i in chunk], vectors[start:start + 1000].tolist())
+    if optimize:
+        edge.optimize()
+    edge.close()
+
+
+def build_index(store: str) -> None:
+    """Build the index of a prefilled store in this process, as an offline step would."""
+    from shadowhound_memory.store.base import CollectionInfo
+    from shadowhound_memory.store.edge import EdgeStore
+    edge = EdgeStore(store, optimize_threshold=10**9)
+    edge.open_collection(CollectionInfo('sentence-transformers/all-MiniLM-L6-v2', 384, 1))
     edge.optimize()
     edge.close()
 
@@ -182,7 +193,19 @@ def bench_recall(probe: Probe, n: int, calls: int, log: pathlib.Path,
     questions = bench_core.questions(calls + 10)
     rows = {}
     with tempfile.TemporaryDirectory(prefix='bench-node-recall-') as store:
-        prefill(store, n)
+        prefill(store, n, optimize=False)
+        # Unindexed, the store used to build its index before the node answered (77 s at
+        # 100k); now a child process builds it while the node answers with exact search.
+        started = time.monotonic()
+        process = start_node(store, log, *NODE_EXTRA)
+        try:
+            unindexed_cold_start = wait_ready(probe) - started
+            started = time.perf_counter()
+            probe.call(Recall.Request(question=questions[0], k=10))
+            unindexed_recall_ms = (time.perf_counter() - started) * 1000
+        finally:
+            stop_node(process)
+        build_index(store)
         for provider in providers:
             started = time.monotonic()
             process = start_node(store, log, f'embedding_provider:={provider}', *NODE_EXTRA)
@@ -208,6 +231,8 @@ def bench_recall(probe: Probe, n: int, calls: int, log: pathlib.Path,
                 'node_recall_p50_ms': statistics.median(inside),
                 'dds_overhead_p50_ms': statistics.median(r - i for r, i in zip(rtt, inside)),
                 'rss_mb': rss}
+    rows['onnx'].update(cold_start_unindexed_s=unindexed_cold_start,
+                        first_recall_unindexed_ms=unindexed_recall_ms)
     return rows
 
 
@@ -288,12 +313,14 @@ def main() -> int:
         'baseline_issue': {'ingest_per_s': 182, 'rss_mb_100k': 881, 'cold_start_s': 4.5,
                            'query_embedding_torch_ms': 9.0}}
     if at_100k is not None:
-        result.update(cold_start_s_100k=at_100k['cold_start_s'], rss_mb_100k=at_100k['rss_mb'])
+        result.update(cold_start_s_100k=at_100k['cold_start_s'], rss_mb_100k=at_100k['rss_mb'],
+                      cold_start_s_100k_unindexed=at_100k['cold_start_unindexed_s'])
     result['targets'] = {
         'ingest_at_least_300_per_s': ingest['ingest_per_s'] >= 300.0 and ingest['dropped'] == 0,
         'query_embedding_at_least_2x_faster': embedding['torch'] >= 2 * embedding['onnx'],
         'rss_100k_at_most_600_mb': at_100k is not None and at_100k['rss_mb'] <= 600.0,
-        'cold_start_100k_at_most_5_s': at_100k is not None and at_100k['cold_start_s'] <= 5.0,
+        'cold_start_100k_at_most_5_s': at_100k is not None and max(
+            at_100k['cold_start_s'], at_100k['cold_start_unindexed_s']) <= 5.0,
         'rtt_within_2_ms_of_node_recall': all(r['dds_overhead_p50_ms'] <= 2.0 for r in recalls)}
     if recalls:
         result.update(recall_rtt_p50_ms=recalls[-1]['recall_rtt_p50_ms'],
