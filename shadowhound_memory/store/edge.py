@@ -106,6 +106,18 @@ def _edge_filter(flt: MemoryFilter) -> Any:
     return edge.Filter(must=must) if must else None
 
 
+def _unindexed(shard_info: Any) -> int:
+    """
+    Return how many points lack the dense HNSW index.
+
+    Edge counts every point's BM25 vector as indexed at once (a sparse index has no build), and
+    every point has one (``open_collection`` migrates older stores), so the dense count is what
+    the total exceeds the points by.
+    """
+    dense_indexed = shard_info.indexed_vectors_count - shard_info.points_count
+    return min(shard_info.points_count, max(0, shard_info.points_count - dense_indexed))
+
+
 def _sparse(vector: SparseVector) -> Any:
     return edge.SparseVector(vector[0], vector[1])
 
@@ -206,7 +218,7 @@ class EdgeStore(MemoryStore):
                 raise StoreError(f'cannot open the store at {self.path}: {exc}') from exc
             self._migrate_to_hybrid(shard_path)
             shard_info = self._shard.info()
-            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+            self._since_optimize = _unindexed(shard_info)
             self._info = info
             if self._since_optimize > self.optimize_threshold:
                 try:
@@ -401,7 +413,7 @@ class EdgeStore(MemoryStore):
             self._finish_swap()
             self._shard = edge.EdgeShard.load(shard_path)
         shard_info = self._shard.info()
-        self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+        self._since_optimize = _unindexed(shard_info)
         self.last_build_s = time.monotonic() - build.started
         _LOG.info('the search index of %s is built (%.1f s, %d writes replayed)', self.path,
                   self.last_build_s, len(build.journal))
@@ -463,7 +475,7 @@ class EdgeStore(MemoryStore):
                       self._since_optimize)
             self._read('optimize', shard.optimize)
             shard_info = shard.info()
-            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+            self._since_optimize = _unindexed(shard_info)
 
     def purge_deleted(self) -> None:
         """Rewrite the shard with its live points only, so deleted payloads leave the disk."""
@@ -503,7 +515,7 @@ class EdgeStore(MemoryStore):
             shutil.rmtree(old_path)
             self._shard = edge.EdgeShard.load(shard_path)
             shard_info = self._shard.info()
-            self._since_optimize = shard_info.points_count - shard_info.indexed_vectors_count
+            self._since_optimize = _unindexed(shard_info)
 
     def delete_ids(self, ids: Sequence[str]) -> int:
         """Delete by id; return how many existed."""
@@ -623,5 +635,5 @@ class EdgeStore(MemoryStore):
             except Exception as exc:  # noqa: B902 - Edge raises plain Exception
                 return {**facts, 'points': '0', 'state': f'error: {exc}'}
             return {**facts, 'points': str(shard_info.points_count), 'state': 'ok',
-                    'indexed_points': str(shard_info.indexed_vectors_count),
+                    'indexed_points': str(shard_info.points_count - _unindexed(shard_info)),
                     'index': 'building' if self._build is not None else 'idle'}

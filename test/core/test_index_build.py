@@ -120,3 +120,36 @@ def test_a_swap_cut_short_by_a_crash_is_finished_at_the_next_open(tmp_path):
         assert not os.path.exists(base / OLD_DIR) and not os.path.exists(base / BUILD_DIR)
     finally:
         store.close()
+
+
+def test_a_quantized_store_rescores_to_the_exact_top_ten(tmp_path):
+    store = EdgeStore(tmp_path / 'store', min_free_bytes=0, quantize=True,
+                      background_index=False, optimize_threshold=10**9)
+    store.open_collection(INFO)
+    try:
+        # Clustered like text embeddings (uniform random 384-d vectors are all nearly equidistant,
+        # which no approximate index ranks well, quantized or not).
+        centers = unit_vectors(40)
+        noisy = centers[np.arange(8000) % 40] + 0.35 * unit_vectors(8000)
+        vectors = noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+        written = records(0, 8000)
+        for start in range(0, 8000, 500):
+            store.upsert(written[start:start + 500], vectors[start:start + 500].tolist())
+        store.optimize()
+        assert int(store.health()['indexed_points']) >= 8000
+        ids = [r.id for r in written]
+        overlaps = []
+        for query in vectors[:20] + 0.1 * unit_vectors(20):
+            query = query / np.linalg.norm(query)
+            found = [h.record.id for h in store.search(query.tolist(), MemoryFilter(), 10)]
+            overlaps.append(len(set(found) & set(exact_top(vectors, ids, query, 10))))
+        # int8 candidates rescored on the original vectors: the exact top-10, bar HNSW misses.
+        assert sum(overlaps) / len(overlaps) >= 9.0
+    finally:
+        store.close()
+    reopened = EdgeStore(tmp_path / 'store', min_free_bytes=0, optimize_threshold=10**9)
+    reopened.open_collection(INFO)
+    try:
+        assert reopened.count() == 8000
+    finally:
+        reopened.close()

@@ -77,9 +77,11 @@ def test_an_index_build_without_room_leaves_search_exact_and_the_store_open(
 
 def test_the_index_is_built_at_open_not_by_the_write_that_crosses_the_threshold(
         tmp_path, monkeypatch):
-    # The build holds the GIL for seconds: inside a write it would stall the whole node.
+    # The build holds the GIL for seconds: inside a write it would stall the whole node. At open
+    # it starts in a child process (test_index_build.py), or in-process without background_index.
     built = []
     monkeypatch.setattr(EdgeStore, 'optimize', lambda self: built.append(self.path))
+    monkeypatch.setattr(EdgeStore, '_start_build', lambda self: built.append(self.path))
     store = EdgeStore(tmp_path / 'store', optimize_threshold=1, min_free_bytes=0)
     store.open_collection(INFO)
     store.upsert([record(1), record(2)], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
