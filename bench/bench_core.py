@@ -104,7 +104,8 @@ def make_embedder(kind: str, threads: int = 1, batch_size: int = 32) -> Any:
 def vectors_for(n: int) -> pathlib.Path:
     """Embed the first min(n, 100k) corpus texts once and cache the vectors (both stores')."""
     import numpy as np
-    n = min(n, EMBEDDED_MAX)
+    # One cache for every size up to 100k: smaller runs read its first rows.
+    n = EMBEDDED_MAX
     items = corpus(n)
     digest = hashlib.sha256(json.dumps([i['text'] for i in items]).encode()).hexdigest()[:12]
     path = CACHE / f'vectors-{n}-{digest}.npy'
