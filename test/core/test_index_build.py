@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from shadowhound_memory.memory.schema import MemoryRecord
+from shadowhound_memory.domain.records import MemoryRecord
 from shadowhound_memory.store.base import CollectionInfo, MemoryFilter
 from shadowhound_memory.store.edge import BUILD_DIR, EdgeStore, OLD_DIR, SHARD_DIR
 
