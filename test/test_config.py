@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 
-"""MemoryConfig, config/memory.yaml and the README's parameter table say the same thing."""
+"""MemoryConfig, config/memory.yaml and docs/parameters.md's table say the same thing."""
 
 import pathlib
 
@@ -40,9 +40,9 @@ def test_the_yaml_sets_every_parameter_but_the_environment_defaulted_ones():
     assert missing == {'memory_backend', 'adapter_mode', 'embedding_url'}
 
 
-def test_the_readme_documents_every_parameter():
-    readme = (ROOT / 'README.md').read_text()
-    assert [n for n in MemoryConfig.model_fields if f'| `{n}` |' not in readme] == []
+def test_the_parameter_page_documents_every_parameter():
+    page = (ROOT / 'docs' / 'parameters.md').read_text()
+    assert [n for n in MemoryConfig.model_fields if f'| `{n}` |' not in page] == []
 
 
 def test_environment_variables_set_backend_and_adapter_defaults(monkeypatch):

@@ -425,8 +425,9 @@ def test_the_minimal_example_plays_its_tool_calls_against_the_memory_node(make_m
     assert results[0]['id'] in results[1]['cited_ids']
 
 
-def test_the_readme_shows_the_agent_example_as_it_is():
-    guide = (ROOT / 'README.md').read_text().split('## Adding memory to your agent', 1)[1]
+@pytest.mark.parametrize('page', ['README.md', 'docs/agent.md'])
+def test_the_docs_show_the_agent_example_as_it_is(page):
+    guide = (ROOT / page).read_text().split('# Adding memory to your agent', 1)[1]
     example = (ROOT / 'examples' / 'minimal_agent.py').read_text()
     shown = guide.split('```python\n', 1)[1].split('```', 1)[0]
     assert shown.strip() and shown in example
