@@ -4,8 +4,8 @@ SHELL := /bin/bash
 ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
-.PHONY: setup setup-vllm test demo lint bench-deps bench-core bench-node bench-llm chaos eval-deps \
-  eval clean
+.PHONY: setup setup-vllm test test-core demo lint bench-deps bench-core bench-node bench-llm chaos \
+  eval-deps eval clean
 
 setup:
 	@scripts/setup.sh
@@ -16,6 +16,11 @@ setup-vllm:
 
 test: setup setup-vllm
 	@scripts/run-tests.sh $(PYTEST_ARGS)
+
+# A quick loop, not CI: the tests that need neither DDS nor vLLM (no .venv-vllm needed).
+test-core: setup
+	@scripts/run-tests.sh test/core test/test_layering.py test/test_config.py \
+	  test/test_core_without_ros.py $(PYTEST_ARGS)
 
 demo: setup
 	@scripts/with-env.sh python -m shadowhound_memory.demo.mission $(DEMO_ARGS)
