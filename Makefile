@@ -5,7 +5,7 @@ ROS_DISTRO ?= kilted
 export ROS_DISTRO
 
 .PHONY: setup setup-vllm test test-core demo lint bench-deps bench-core bench-node bench-llm chaos \
-  eval-deps eval clean
+  eval-deps eval eval-recall clean
 
 setup:
 	@scripts/setup.sh
@@ -45,9 +45,15 @@ eval-deps: setup setup-vllm
 	@scripts/with-env.sh python -m pip install -q --disable-pip-version-check \
 	  -r requirements/train.txt 2>&1 | { grep -v '^WARNING: Location' || true; }
 
-# Trains a writing and a recall adapter on the tiny model and compares the four arms.
+# Trains a writing and a recall adapter on the tiny model and compares the four arms; then the
+# recall evaluation on held-out missions.
 eval: eval-deps
 	@scripts/eval-adapters.sh
+	@scripts/eval-recall.sh
+
+# Recall on held-out missions: dense vs hybrid vs planned (docs/recall-eval.md).
+eval-recall: eval-deps
+	@scripts/eval-recall.sh
 
 # Reliability harness (README "Reliability"); CHAOS_ARGS='--soak-minutes 1' for a short run.
 chaos: setup setup-vllm
