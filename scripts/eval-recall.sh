@@ -8,6 +8,7 @@
 #
 #   EVAL_SEED=0                                  missions seed
 #   RECALL_ARMS=dense,hybrid,hybrid+rules,...    arms to run (default: those without an LLM)
+#   RECALL_UNMEASURED='...'                      why the arms left out were not measured
 #   RECALL_ARGS='...'                            extra arguments for the evaluation
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,4 +21,6 @@ run leak --seed "${EVAL_SEED:-0}"
 log 'recall evaluation'
 # shellcheck disable=SC2086
 run recall_eval --seed "${EVAL_SEED:-0}" --out eval/results \
-  --arms "${RECALL_ARMS:-dense,hybrid,hybrid-dbsf,hybrid+rules}" ${RECALL_ARGS:-}
+  --arms "${RECALL_ARMS:-dense,hybrid,hybrid-dbsf,hybrid+rules}" \
+  --unmeasured-reason "${RECALL_UNMEASURED:-not requested in this run (RECALL_ARMS)}" \
+  ${RECALL_ARGS:-}

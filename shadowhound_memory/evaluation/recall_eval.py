@@ -40,7 +40,7 @@ Metrics (per arm, and per category for success):
 """
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 import json
 import os
@@ -58,7 +58,9 @@ from shadowhound_memory.evaluation.recall_report import write_report
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
-from shadowhound_memory.retrieval.answer import NO_MEMORY_ANSWER, retrieval_only_answer
+from shadowhound_memory.retrieval.answer import (describe_age, NO_MEMORY_ANSWER,
+                                                 retrieval_only_answer)
+from shadowhound_memory.retrieval.planning import NoPlanner, QueryPlanner, RulePlanner
 from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.store.edge import EdgeStore
 
@@ -93,9 +95,8 @@ class Arm:
 
     name: str
     mode: str
+    planner: QueryPlanner = field(default_factory=NoPlanner)
     fusion: str = 'rrf'
-    recall: Callable[[MemoryService, RecallQuery, float], Outcome] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def load(service: MemoryService, mission: EvalMission) -> list[str]:
@@ -119,12 +120,38 @@ def load(service: MemoryService, mission: EvalMission) -> list[str]:
     return ids
 
 
-def literal_recall(service: MemoryService, query: RecallQuery, now: float) -> Outcome:
-    """Recall with the literal question (the dense and hybrid arms)."""
+def answer_without_llm(result: Any, now: float) -> tuple[str, list[str]]:
+    """
+    Return the answer the node gives without an LLM, and its citations.
+
+    Where a plan asks where or when about a tagged thing, the latest sighting of its track
+    (room, position, time) answers; for a count, the track's number of sightings; otherwise the
+    retrieval-only answer restates the best memories.
+    """
+    plan = result.plan
+    intent = plan.intent if plan is not None else 'describe'
+    if result.tracks and intent in ('where', 'where_now', 'when', 'when_last', 'count'):
+        track = result.tracks[0]
+        last = track.last
+        name = track.tag.partition(':')[2].replace('_', ' ')
+        rooms = ', '.join(r.replace('_', ' ') for r in last.rooms) or 'an unknown room'
+        where = '' if last.x is None else f' at ({last.x:.1f}, {last.y:.1f})'
+        if intent == 'count':
+            return (f'{name} was seen {track.seen_count} times in {track.memories} memories; '
+                    f'last "{last.text}" [{last.memory_id}].', [last.memory_id])
+        return (f'{name} was last seen in the {rooms}{where}, {describe_age(now - last.time)}: '
+                f'"{last.text}" [{last.memory_id}].', [last.memory_id])
+    return retrieval_only_answer(result.hits, now)
+
+
+def ask(service: MemoryService, arm: Arm, query: RecallQuery, now: float) -> Outcome:
+    """Recall through the service with the arm's planner and search mode."""
     result = service.recall(query, now)
-    answer, cited = retrieval_only_answer(result.hits, now)
+    answer, cited = answer_without_llm(result, now)
+    plan = result.plan.summary() if result.plan is not None else ''
     return Outcome('', '', [h.record.id for h in result.hits], answer, cited,
-                   answer == NO_MEMORY_ANSWER, result.timings.get('total_ms', 0.0))
+                   answer == NO_MEMORY_ANSWER, result.timings.get('total_ms', 0.0),
+                   result.timings.get('planning_ms', 0.0), plan)
 
 
 def success(outcome: Outcome, gold: Sequence[set[str]], category: str, k: int) -> bool:
@@ -212,12 +239,12 @@ def run(missions: list[EvalMission], arms: list[Arm], embedder: Any,
                 'write_s': round(time.perf_counter() - started, 1)})
             for arm in arms:
                 service.retrieval_mode = arm.mode  # type: ignore[assignment]
+                service.planner = arm.planner
                 store.fusion = arm.fusion  # type: ignore[assignment]
-                ask = arm.recall or literal_recall
                 for question in mission.questions:
                     query = RecallQuery(question=question.question,
                                         mission_id=mission.mission_id, k=K)
-                    outcome = ask(service, query, question.now)
+                    outcome = ask(service, arm, query, question.now)
                     outcome.qid, outcome.category = question.qid, question.category
                     outcomes[arm.name].append(outcome)
             facts['missions'][-1]['ids'] = ids
@@ -236,6 +263,19 @@ def gold_sets(missions: list[EvalMission], facts: dict[str, Any]) -> dict[str, l
     return golds
 
 
+def make_arm(name: str) -> Arm:
+    """Return the arm of that name (the LLM arms need a vLLM server: see llm_arm)."""
+    if name == 'dense':
+        return Arm(name, 'dense')
+    if name == 'hybrid':
+        return Arm(name, 'hybrid')
+    if name == 'hybrid-dbsf':
+        return Arm(name, 'hybrid', fusion='dbsf')
+    if name == 'hybrid+rules':
+        return Arm(name, 'hybrid', RulePlanner())
+    raise ValueError(f'arm {name} is not available in this run')
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the recall evaluation and write recall.json, recall_details.json and the report."""
     parser = argparse.ArgumentParser(
@@ -245,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--missions', type=int, default=5)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--arms', default='dense,hybrid',
-                        help=f'Comma-separated arms among {", ".join(ARMS)}.')
+                        help=f'Comma-separated arms among {", ".join(ARMS + VARIANTS)}.')
+    parser.add_argument('--unmeasured-reason', default='not requested in this run',
+                        help='Why the arms left out were not measured (written in the report).')
     args = parser.parse_args(argv)
     import torch
     torch.set_num_threads(1)
@@ -255,16 +297,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [a for a in wanted if a not in ARMS + VARIANTS]
     if unknown:
         parser.error(f'unknown arms {unknown}; choose among {", ".join(ARMS + VARIANTS)}')
-    arms = [Arm(name, 'dense' if name == 'dense' else 'hybrid',
-                'dbsf' if name.endswith('dbsf') else 'rrf') for name in wanted]
+    arms = [make_arm(name) for name in wanted]
     missions = make_missions(args.missions, args.seed)
     with tempfile.TemporaryDirectory(prefix='recall-eval-') as workdir:
         outcomes, facts = run(missions, arms, embedder, workdir)
     golds = gold_sets(missions, facts)
     questions = {q.qid: q for m in missions for q in m.questions}
     results: dict[str, Any] = {'arms': {}}
-    details: dict[str, Any] = {'arms': {}, 'missions': [
-        {k: v for k, v in m.items() if k != 'ids'} for m in facts['missions']]}
+    details: dict[str, Any] = {
+        'arms': {}, 'not_measured': {a: args.unmeasured_reason for a in ARMS if a not in wanted},
+        'missions': [{k: v for k, v in m.items() if k != 'ids'} for m in facts['missions']]}
     for arm in arms:
         metrics, extra = score_arm(outcomes[arm.name], questions, golds)
         if arm.name in ARMS:

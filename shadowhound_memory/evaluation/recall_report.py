@@ -94,13 +94,13 @@ def write_report(results: dict[str, Any], details: dict[str, Any],
                  out: pathlib.Path) -> pathlib.Path:
     """Write recall.md (and recall.png when matplotlib is there); return the page's path."""
     arms = results['arms']
-    measured = {n: d for n, d in details['arms'].items()}
+    measured = dict(details['arms'])
     lines = ['# Recall on held-out missions', '',
              'Written by `make eval-recall` (shadowhound_memory/evaluation/recall_eval.py); how '
              'the set is built and why it is held out: docs/recall-eval.md.', '']
     missions = details.get('missions', [])
     if missions:
-        lines += [f"{len(missions)} missions, "
+        lines += [f'{len(missions)} missions, '
                   f"{sum(m['memories'] for m in missions)} memories stored "
                   f"(per mission {min(m['memories'] for m in missions)}-"
                   f"{max(m['memories'] for m in missions)}, from "
@@ -132,9 +132,9 @@ def write_report(results: dict[str, Any], details: dict[str, Any],
             verdict = 'met' if check['met'] else 'NOT met'
             shown = {k: v for k, v in check.items() if k != 'met'}
             lines.append(f'- {name}: {verdict} ({shown})')
-    for name, extra in measured.items():
-        if extra.get('notes'):
-            lines += ['', f'## Notes on {name}', ''] + [f'- {n}' for n in extra['notes']]
+    if details.get('not_measured'):
+        lines += ['', '## Arms not measured', '']
+        lines += [f'- {arm}: {why}' for arm, why in details['not_measured'].items()]
     plot = _plot({n: d['metrics'] for n, d in measured.items()}, out)
     if plot:
         lines += ['', f'![success by category]({plot})']
