@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ('ros',),                             # the ROS glue: node, client
     ('synthetic', 'viz'),                 # synthetic missions; mission map pictures
     ('training', 'demo', 'testing', 'cli'),  # adapter pipeline, demo, harness, command lines
+    ('evaluation',),                      # held-out sets, checked against the training side
 )
 RANK = {folder: rank for rank, folders in enumerate(LAYERS) for folder in folders}
 # Only these may import rclpy or ROS message packages (the core runs without ROS).

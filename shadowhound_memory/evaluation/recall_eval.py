@@ -52,11 +52,11 @@ import tempfile
 import time
 from typing import Any
 
+from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.evaluation.recall_missions import (CATEGORIES, EvalMission, EvalQuestion,
                                                            make_missions)
 from shadowhound_memory.evaluation.recall_report import write_report
 from shadowhound_memory.memory.service import MemoryService
-from shadowhound_memory.memory.writer import MissionContext, Observation
 from shadowhound_memory.pose.buffer import PoseEstimate
 from shadowhound_memory.retrieval.answer import (describe_age, NO_MEMORY_ANSWER,
                                                  retrieval_only_answer)
