@@ -18,17 +18,38 @@ Launch the memory node, and optionally a co-located vLLM server for memory writi
     ros2 launch shadowhound_memory memory.launch.py
     ros2 launch shadowhound_memory memory.launch.py memory_backend:=skip namespace:=robot1
     ros2 launch shadowhound_memory memory.launch.py vllm_url:=http://127.0.0.1:8000 writer:=llm
+
+memory_backend, adapter_mode, writer, pose_input and vllm_url override the parameters file only
+when given: left empty, the file's values hold (the node takes MEMORY_BACKEND and ADAPTER_MODE
+from the environment for what the file leaves out), so a `ros2 param dump` file reloads as saved.
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, ExecuteProcess
+from launch import LaunchContext, LaunchDescription
+from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
 from launch.conditions import IfCondition
-from launch.substitutions import EnvironmentVariable, LaunchConfiguration
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-from launch_ros.parameter_descriptions import ParameterValue
+
+# Launch argument -> node parameter, passed after the parameters file only when not empty.
+OVERRIDES = {'memory_backend': 'memory_backend', 'adapter_mode': 'adapter_mode',
+             'writer': 'writer', 'pose_input': 'pose_input', 'vllm_url': 'llm_url'}
+
+
+def _memory_node(context: LaunchContext) -> list[Node]:
+    overrides = {parameter: LaunchConfiguration(argument).perform(context)
+                 for argument, parameter in OVERRIDES.items()}
+    # Default output, no emulated terminal: redirected logs stay free of colour codes.
+    return [Node(
+        package='shadowhound_memory', executable='memory_node', name='memory_node',
+        namespace=LaunchConfiguration('namespace'), output='screen',
+        parameters=[LaunchConfiguration('params_file'),
+                    {name: value for name, value in overrides.items() if value}],
+        remappings=[('pose', LaunchConfiguration('pose_topic')),
+                    ('odom', LaunchConfiguration('odom_topic'))],
+        arguments=['--ros-args', '--log-level', LaunchConfiguration('log_level')])]
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -41,14 +62,15 @@ def generate_launch_description() -> LaunchDescription:
             description='YAML file with memory_node parameters (keyed by node name).'),
         DeclareLaunchArgument(
             'memory_backend',
-            default_value=EnvironmentVariable('MEMORY_BACKEND', default_value='local'),
+            default_value='',
             description='local (local embeddings and vLLM), openai (cloud API, no adapters) or '
-                        'skip (memory disabled). Default: $MEMORY_BACKEND, else local.'),
+                        'skip (memory disabled). Default: the parameters file, else '
+                        '$MEMORY_BACKEND, else local.'),
         DeclareLaunchArgument(
             'adapter_mode',
-            default_value=EnvironmentVariable('ADAPTER_MODE', default_value='none'),
+            default_value='',
             description='Tasks that use their LoRA adapter: none, writing, recall or all. '
-                        'Default: $ADAPTER_MODE, else none.'),
+                        'Default: the parameters file, else $ADAPTER_MODE, else none.'),
         DeclareLaunchArgument(
             'namespace', default_value='',
             description='Namespace of the node, its topics and services (e.g. robot1).'),
@@ -58,16 +80,17 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument(
             'vllm_url', default_value='',
             description='Base URL of the OpenAI-compatible generation server (parameter '
-                        'llm_url), e.g. http://127.0.0.1:8000; empty: no LLM (deterministic '
-                        'writer, retrieval-only recall).'),
+                        'llm_url), e.g. http://127.0.0.1:8000. Default: the parameters file '
+                        '(whose empty llm_url means no LLM).'),
         DeclareLaunchArgument(
-            'writer', default_value='deterministic',
-            description='deterministic, or llm: records written through the writing route.'),
+            'writer', default_value='',
+            description='deterministic, or llm: records written through the writing route. '
+                        'Default: the parameters file.'),
         DeclareLaunchArgument(
-            'pose_input', default_value='odometry',
+            'pose_input', default_value='',
             description='odometry (nav_msgs/Odometry on odom), pose (PoseStamped on pose) or '
                         'pose_with_covariance (PoseWithCovarianceStamped on pose: AMCL, '
-                        'slam_toolbox).'),
+                        'slam_toolbox). Default: the parameters file.'),
         DeclareLaunchArgument(
             'pose_topic', default_value='pose',
             description='Where the pose input reads from: /amcl_pose for AMCL, /pose for '
@@ -106,20 +129,7 @@ def generate_launch_description() -> LaunchDescription:
         shell=True, output='screen', name='vllm',
         # vLLM needs more than the default 5 s to stop its engine processes on SIGINT.
         sigterm_timeout='30')
-    node = Node(
-        package='shadowhound_memory', executable='memory_node', name='memory_node',
-        namespace=LaunchConfiguration('namespace'), output='screen', emulate_tty=True,
-        parameters=[LaunchConfiguration('params_file'), {
-            'memory_backend': LaunchConfiguration('memory_backend'),
-            'adapter_mode': LaunchConfiguration('adapter_mode'),
-            'writer': LaunchConfiguration('writer'),
-            'pose_input': LaunchConfiguration('pose_input'),
-            'llm_url': ParameterValue(LaunchConfiguration('vllm_url'), value_type=str),
-        }],
-        remappings=[('pose', LaunchConfiguration('pose_topic')),
-                    ('odom', LaunchConfiguration('odom_topic'))],
-        arguments=['--ros-args', '--log-level', LaunchConfiguration('log_level')])
     return LaunchDescription(arguments + [
         vllm,
-        node,
+        OpaqueFunction(function=_memory_node),
     ])

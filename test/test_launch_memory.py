@@ -13,7 +13,7 @@
 # limitations under the License.
 
 """
-launch_testing test of memory.launch.py: the launched node answers recall, then exits cleanly.
+launch_testing test of memory.launch.py: parameters file values hold, recall answers, clean exit.
 
 launch_testing is not published on PyPI, so where it is absent (CI here) this module is skipped
 with that reason; on a robot with apt ROS it runs under `colcon test` or `launch_test`, and in a
@@ -40,12 +40,17 @@ launch_actions = pytest.importorskip('launch_testing.actions')
 launch_asserts = pytest.importorskip('launch_testing.asserts')
 
 STORE = tempfile.mkdtemp(prefix='shm-launch-test-')
+PARAMS_FILE_VALUES = {'memory_backend': 'local', 'adapter_mode': 'recall',
+                      'writer': 'deterministic'}
 
 
 def _params_file() -> str:
     share = get_package_share_directory('shadowhound_memory')
     params = yaml.safe_load(pathlib.Path(share, 'config', 'memory.yaml').read_text())
-    params['/**/memory_node']['ros__parameters']['store_path'] = STORE
+    ours = params['/**/memory_node']['ros__parameters']
+    ours['store_path'] = STORE
+    # Values the launch file once replaced with its own defaults: the file's must hold.
+    ours.update(PARAMS_FILE_VALUES)
     path = os.path.join(STORE, 'params.yaml')
     pathlib.Path(path).write_text(yaml.safe_dump(params))
     return path
@@ -60,8 +65,7 @@ def generate_test_description():
     share = get_package_share_directory('shadowhound_memory')
     memory = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(os.path.join(share, 'launch', 'memory.launch.py')),
-        launch_arguments={'params_file': _params_file(), 'namespace': 'launch_test',
-                          'memory_backend': 'local'}.items())
+        launch_arguments={'params_file': _params_file(), 'namespace': 'launch_test'}.items())
     # SIGINT, then SIGTERM after sigterm_timeout: generous, so a slow but clean exit on a loaded
     # machine is not mistaken for a hang, while a node that ignores SIGINT still fails.
     return LaunchDescription([SetLaunchConfiguration('sigterm_timeout', '30'), memory,
@@ -69,6 +73,33 @@ def generate_test_description():
 
 
 class TestMemoryLaunch(unittest.TestCase):
+
+    def test_parameters_file_values_are_not_overridden(self):
+        from rcl_interfaces.srv import GetParameters
+        from rclpy.executors import SingleThreadedExecutor
+        from shadowhound_memory.srv import Recall
+        context = rclpy.Context()
+        rclpy.init(context=context)
+        node = rclpy.create_node('launch_test_params_probe', context=context)
+        executor = SingleThreadedExecutor(context=context)
+        try:
+            # The parameter services exist from the node's first moment, but it answers only
+            # once it spins, after its services (created last) are up.
+            ready = node.create_client(Recall, '/launch_test/recall')
+            self.assertTrue(ready.wait_for_service(timeout_sec=120.0))
+            client = node.create_client(GetParameters, '/launch_test/memory_node/get_parameters')
+            self.assertTrue(client.wait_for_service(timeout_sec=60.0))
+            names = sorted(PARAMS_FILE_VALUES)
+            future = client.call_async(GetParameters.Request(names=names))
+            rclpy.spin_until_future_complete(node, future, executor=executor,
+                                             timeout_sec=30.0)
+            self.assertIsNotNone(future.result())
+            got = {n: v.string_value for n, v in zip(names, future.result().values)}
+            self.assertEqual(got, PARAMS_FILE_VALUES)
+        finally:
+            executor.shutdown()
+            node.destroy_node()
+            rclpy.shutdown(context=context)
 
     def test_recall_service_answers(self):
         from rclpy.executors import SingleThreadedExecutor
