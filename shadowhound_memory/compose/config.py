@@ -165,6 +165,13 @@ class MemoryConfig(BaseModel):
                     '(geometry_msgs/PoseStamped on pose) or pose_with_covariance '
                     '(geometry_msgs/PoseWithCovarianceStamped on pose: AMCL, slam_toolbox).',
         json_schema_extra=READ_ONLY)
+    service_queue_size: int = Field(
+        256, ge=1, le=100_000,
+        description='write_memory and recall requests admitted to wait; beyond it requests are '
+                    'answered "busy, retry" at once.', json_schema_extra=READ_ONLY)
+    service_workers: int = Field(
+        2, ge=1, le=32, description='Threads carrying out admitted write_memory and recall '
+                                    'requests.', json_schema_extra=READ_ONLY)
     pose_history_s: float = Field(
         120.0, gt=0.0, le=86400.0, description='Odometry kept for stamping late observations.',
         json_schema_extra=READ_ONLY)
