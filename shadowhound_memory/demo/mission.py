@@ -139,7 +139,8 @@ def odometry(stamp: float, x: float, y: float, yaw: float) -> Odometry:
     """Return the odometry message of a planar pose at a stamp."""
     msg = Odometry()
     msg.header.stamp = seconds_to_time(stamp)
-    msg.header.frame_id = 'odom'
+    # The simulated robot knows its map pose; the node refuses odometry outside map_frame.
+    msg.header.frame_id = 'map'
     msg.child_frame_id = 'base_link'
     msg.pose.pose.position.x = x
     msg.pose.pose.position.y = y

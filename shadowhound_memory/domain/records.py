@@ -27,6 +27,7 @@ import math
 import re
 import threading
 from typing import Annotated, Any, Final, Literal
+import unicodedata
 import uuid
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, field_validator,
@@ -39,6 +40,16 @@ MAX_TEXT_CHARS = 512
 MAX_TAGS = 16
 MAX_TAG_CHARS = 64
 MAX_COORDINATE_M = 1.0e6
+# Times travel as builtin_interfaces/Time, whose seconds are an int32: a later time would come back
+# wrapped to a negative one in every answer, so it is refused at the write instead.
+MAX_TIMESTAMP_S = 2 ** 31 - 1
+# seen_count travels as a uint32.
+MAX_SEEN_COUNT = 2 ** 32 - 1
+# A whole record is a few kilobytes at most (512 characters of text, 16 tags of 64); the bounds
+# refuse anything larger, and anything nested deeper than a record can be, before decoding: the
+# JSON decoder recurses once per level and would fail deep inputs with a RecursionError.
+MAX_RECORD_JSON_CHARS = 16384
+MAX_JSON_DEPTH = 16
 
 EVENT_PATTERN = r'^[a-z][a-z0-9_]{0,31}$'
 TAG_PATTERN = r'^[a-z0-9][a-z0-9_.\-]*(:[a-z0-9][a-z0-9_.\-]*)?$'
@@ -60,6 +71,49 @@ def normalize_yaw(yaw: float) -> float:
         return yaw
     wrapped = math.atan2(math.sin(yaw), math.cos(yaw))
     return math.pi if wrapped == -math.pi else wrapped
+
+
+def _blank(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == 'Cc' or category[0] == 'Z':
+        return ' '
+    # Format (bidi overrides among them), private-use, surrogate and unassigned code points are
+    # invisible or unrenderable.
+    return '' if category[0] == 'C' else char
+
+
+def clean_chars(text: str) -> str:
+    """
+    Return text with control characters as spaces, invisible ones dropped, spaces collapsed.
+
+    NUL is a control character. Every path into a record (free text, perception, an agent's
+    JSON) goes through it, so one sentence is stored the same whichever way it came, and no
+    reader cuts it at a NUL.
+    """
+    return ' '.join(''.join(_blank(c) for c in text).split())
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """Return whether JSON text nests objects/arrays deeper than ``limit`` (strings skipped)."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == '\\':
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in '{[':
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in '}]':
+            depth -= 1
+    return False
 
 
 def _finite(value: float) -> float:
@@ -106,12 +160,19 @@ class MemoryRecord(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS,
                             description='kind:value labels such as object:red_ball.')
     mission_id: str = Field(pattern=MISSION_PATTERN)
-    timestamp: float = Field(gt=0, description='Seconds since the Unix epoch, when observed.')
+    timestamp: float = Field(gt=0, le=MAX_TIMESTAMP_S,
+                             description='Seconds since the Unix epoch, when observed.')
     source: str = Field(default='unknown', pattern=SOURCE_PATTERN)
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
-    last_seen: float | None = Field(default=None, gt=0,
+    last_seen: float | None = Field(default=None, gt=0, le=MAX_TIMESTAMP_S,
                                     description='Latest time a merged duplicate was observed.')
-    seen_count: int = Field(default=1, ge=1, description='How many observations merged here.')
+    seen_count: int = Field(default=1, ge=1, le=MAX_SEEN_COUNT,
+                            description='How many observations merged here.')
+
+    @field_validator('text', mode='before')
+    @classmethod
+    def _text_clean(cls, value: Any) -> Any:
+        return clean_chars(value) if isinstance(value, str) else value
 
     @field_validator('id')
     @classmethod
@@ -167,6 +228,16 @@ def format_validation_error(error: ValidationError) -> list[str]:
 def parse_record(data: str | bytes | dict[str, Any]) -> MemoryRecord:
     """Parse and validate a record from JSON text or a dict; SchemaError lists every reason."""
     if isinstance(data, (str, bytes)):
+        # The depth first (of a bounded prefix, so a huge input costs no more than a record):
+        # it is the more telling reason for a deep input, and deep ones are often long too.
+        head = data[:MAX_RECORD_JSON_CHARS + 1]
+        text = head if isinstance(head, str) else head.decode('utf-8', errors='replace')
+        if json_depth_exceeds(text, MAX_JSON_DEPTH):
+            raise SchemaError(f'record JSON nests deeper than {MAX_JSON_DEPTH} levels; a record '
+                              'nests 2', ['json: nested too deep'])
+        if len(data) > MAX_RECORD_JSON_CHARS:
+            raise SchemaError(f'record JSON is {len(data)} characters; a record fits in '
+                              f'{MAX_RECORD_JSON_CHARS}', ['json: too long'])
         try:
             data = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:

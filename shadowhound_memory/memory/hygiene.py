@@ -40,7 +40,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shadowhound_memory.domain.records import MAX_TAGS, MemoryRecord
+from shadowhound_memory.domain.records import MAX_SEEN_COUNT, MAX_TAGS, MemoryRecord
 from shadowhound_memory.store.base import MemoryFilter, MemoryStore
 
 # Tags naming who a memory is about or who said it; records about different people never merge.
@@ -151,7 +151,8 @@ def merged(existing: MemoryRecord, record: MemoryRecord) -> MemoryRecord:
         'timestamp': min(existing.timestamp, record.timestamp),
         'last_seen': max(existing.last_seen or existing.timestamp,
                          record.last_seen or record.timestamp),
-        'seen_count': existing.seen_count + record.seen_count,
+        # Saturates rather than exceed what the record message can carry.
+        'seen_count': min(existing.seen_count + record.seen_count, MAX_SEEN_COUNT),
         'tags': tags,
         'confidence': max(existing.confidence, record.confidence),
     })

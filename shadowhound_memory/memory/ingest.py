@@ -21,7 +21,7 @@ stores them in batches. A full queue drops the newest observation and counts it:
 perception should never stall on its memory, and a drop must never be silent.
 """
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import logging
@@ -36,6 +36,19 @@ from shadowhound_memory.pose.buffer import PoseEstimate
 _LOG = logging.getLogger(__name__)
 # Odometry lagging an observation by up to pose_wait_s plus this is still expected to catch up.
 CATCH_UP_SLACK_S = 0.5
+# A record keeps 512 characters of text and 16 tags; an observation far beyond that is not one
+# sentence of perception but a fault upstream, refused (and counted) instead of cut to fit.
+MAX_OBSERVATION_TEXT_CHARS = 4096
+MAX_OBSERVATION_TAGS = 64
+
+
+def observation_problem(observation: Observation) -> str | None:
+    """Return why an observation is refused before it is queued, or None when it is fine."""
+    if len(observation.text) > MAX_OBSERVATION_TEXT_CHARS:
+        return f'text longer than {MAX_OBSERVATION_TEXT_CHARS} characters'
+    if len(observation.tags) > MAX_OBSERVATION_TAGS:
+        return f'more than {MAX_OBSERVATION_TAGS} tags'
+    return None
 
 
 class PoseSource(Protocol):
@@ -85,6 +98,8 @@ class IngestPipeline:
         self.poses_unknown = 0
         self.last_error = ''
         self.last_pose_problem = ''
+        self.refused: Counter[str] = Counter()
+        self.last_refusal = ''
         self._written_times: deque[float] = deque(maxlen=10000)
 
     def start(self) -> None:
@@ -94,9 +109,19 @@ class IngestPipeline:
             self._thread.start()
 
     def submit(self, observation: Observation, context: MissionContext) -> bool:
-        """Queue an observation; return False (and count a drop) when the queue is full."""
+        """
+        Queue an observation; return False when it is not queued, with why in last_refusal.
+
+        An observation beyond the bounds is refused (counted by reason), one that finds the
+        queue full is dropped (counted).
+        """
+        problem = observation_problem(observation)
         with self._lock:
             self.received += 1
+            if problem is not None:
+                self.refused[problem] += 1
+                self.last_refusal = problem
+                return False
         try:
             self._idle.clear()
             self._queue.put_nowait(Pending(observation, context, time.monotonic()))
@@ -104,7 +129,13 @@ class IngestPipeline:
         except queue.Full:
             with self._lock:
                 self.dropped += 1
+                self.last_refusal = f'ingest queue full ({self._queue.maxsize})'
             return False
+
+    def refused_reasons(self) -> dict[str, int]:
+        """Return how many observations were refused, by reason."""
+        with self._lock:
+            return dict(self.refused)
 
     def drain(self, timeout: float) -> bool:
         """Wait until every queued observation is written; return False on timeout."""
@@ -114,14 +145,20 @@ class IngestPipeline:
                 return True
         return False
 
-    def stop(self, drain_timeout: float = 5.0) -> None:
-        """Write what is queued (up to drain_timeout) and stop the worker."""
+    def stop(self, drain_timeout: float = 5.0, join_timeout: float = 1.0) -> int:
+        """
+        Write what is queued (up to drain_timeout), stop the worker; return how many were not.
+
+        Both waits are bounded so that a node stops within its launch grace period whatever
+        is queued; what is left is counted (and the node says so) rather than waited for.
+        """
         if self._thread is None:
-            return
+            return self._queue.qsize()
         self.drain(drain_timeout)
         self._stop.set()
-        self._thread.join(timeout=drain_timeout + 1.0)
+        self._thread.join(timeout=join_timeout)
         self._thread = None
+        return self._queue.qsize()
 
     def stats(self) -> dict[str, float]:
         """Return counters and the write rate over the last 10 s, for diagnostics."""
@@ -130,7 +167,8 @@ class IngestPipeline:
             recent = sum(1 for t in self._written_times if now - t <= 10.0)
             return {'received': self.received, 'dropped': self.dropped, 'written': self.written,
                     'failed': self.failed, 'queue_depth': self._queue.qsize(),
-                    'rate_hz': recent / 10.0, 'poses_unknown': self.poses_unknown}
+                    'rate_hz': recent / 10.0, 'poses_unknown': self.poses_unknown,
+                    'refused': sum(self.refused.values())}
 
     def _next_batch(self) -> list[Pending]:
         try:
@@ -171,10 +209,11 @@ class IngestPipeline:
             items = [(p.observation, self._poses.lookup(p.observation.stamp), p.context)
                      for p in batch]
             unknown = [pose.reason for _, pose, _ in items if not pose.known]
-            if unknown:
-                with self._lock:
-                    self.poses_unknown += len(unknown)
-                    self.last_pose_problem = unknown[-1]
+            with self._lock:
+                self.poses_unknown += len(unknown)
+                # The newest observation's problem, cleared once poses are found again: a
+                # problem that held an hour ago must not read as the state of things now.
+                self.last_pose_problem = items[-1][1].reason if not items[-1][1].known else ''
             try:
                 outcomes = self._write_batch(items)
             except Exception as exc:  # noqa: B902 - the worker must outlive any failed batch
@@ -192,3 +231,32 @@ class IngestPipeline:
                     self._on_written(outcomes)
                 except Exception:  # noqa: B902 - a failing listener must not stop ingest
                     _LOG.exception('publishing written memories failed')
+
+
+class SequenceGaps:
+    """
+    Counts observations lost on the way from the gaps in each sender's sequence numbers.
+
+    Best-effort DDS drops samples before the node sees them, and not every middleware reports
+    it; a sender that numbers its observations makes every loss countable here. A number at or
+    below the last one seen means the sender restarted: counting starts again from it.
+    """
+
+    def __init__(self, max_senders: int = 1000) -> None:
+        self._last: dict[str, int] = {}
+        self._max_senders = max_senders
+        self._lock = threading.Lock()
+        self.lost = 0
+
+    def see(self, sender: str, seq: int) -> int:
+        """Record ``seq`` from ``sender`` (0: not numbered); return how many it shows lost."""
+        if seq <= 0:
+            return 0
+        with self._lock:
+            last = self._last.pop(sender, None)
+            self._last[sender] = seq
+            if len(self._last) > self._max_senders:
+                del self._last[next(iter(self._last))]
+            gap = seq - last - 1 if last is not None and seq > last else 0
+            self.lost += gap
+            return gap

@@ -517,5 +517,6 @@ class MemoryService:
         return counts
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Close the store once the write in progress (if any) has finished."""
+        with self._write_lock:
+            self.store.close()

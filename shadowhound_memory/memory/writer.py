@@ -24,15 +24,15 @@ from dataclasses import dataclass
 import math
 import re
 from typing import Protocol
-import unicodedata
 
 from pydantic import ValidationError
 
 from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.domain.observation import MissionContext, Observation
-from shadowhound_memory.domain.records import (format_validation_error, FRAME_PATTERN,
-                                               MAX_TAG_CHARS, MAX_TAGS, MAX_TEXT_CHARS,
-                                               MemoryRecord, Pose, SOURCE_PATTERN, TAG_PATTERN)
+from shadowhound_memory.domain.records import (clean_chars, format_validation_error,
+                                               FRAME_PATTERN, MAX_TAG_CHARS, MAX_TAGS,
+                                               MAX_TEXT_CHARS, MemoryRecord, Pose, SOURCE_PATTERN,
+                                               TAG_PATTERN)
 from shadowhound_memory.domain.vocabulary import COLOURS, OBJECTS, ROOMS
 from shadowhound_memory.pose.buffer import PoseEstimate
 
@@ -71,17 +71,9 @@ _PLACE_RE = _words_re(PLACE_PHRASES)
 _SEEN_RE = _words_re(SEEN_PHRASES)
 
 
-def _blank(char: str) -> str:
-    category = unicodedata.category(char)
-    if category == 'Cc' or category[0] == 'Z':
-        return ' '
-    # Format, private-use, surrogate and unassigned code points are invisible or unrenderable.
-    return '' if category[0] == 'C' else char
-
-
 def clean_text(text: str) -> str:
     """Remove control characters, collapse white space, and trim to the schema's length."""
-    collapsed = ' '.join(''.join(_blank(c) for c in text).split())
+    collapsed = clean_chars(text)
     if len(collapsed) <= MAX_TEXT_CHARS:
         return collapsed
     cut = collapsed[:MAX_TEXT_CHARS - 1]

@@ -24,6 +24,7 @@ buffer live here, apart from the message types, so that they are tested without 
 import math
 from typing import Any, Literal
 
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.pose.buffer import PoseSample, std_from_covariance
 
 PoseInput = Literal['odometry', 'pose', 'pose_with_covariance']
@@ -39,15 +40,29 @@ def stamp_seconds(stamp: Any) -> float:
 
 
 def yaw_from_quaternion(x: float, y: float, z: float, w: float) -> float:
-    """Return the heading (rotation about z) of a quaternion."""
+    """
+    Return the heading (rotation about z) of an orientation quaternion, normalizing it first.
+
+    Raises InvalidRequestError for a quaternion of zero or non-finite length: it names no
+    orientation, and taking it as heading 0 would store a made-up pose. The normalization
+    matters: the formula assumes unit length and gives a wrong heading otherwise (1.31 for a
+    true 0.5 at length 3).
+    """
+    norm = math.sqrt(x * x + y * y + z * z + w * w)
+    if not math.isfinite(norm) or norm < 1e-9:
+        raise InvalidRequestError(f'orientation quaternion ({x}, {y}, {z}, {w}) has zero or '
+                                  'non-finite length: it names no heading')
+    x, y, z, w = x / norm, y / norm, z / norm, w / norm
     return math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
 
 
-def sample_from_msg(kind: str, msg: Any) -> PoseSample:
+def sample_from_msg(kind: str, msg: Any, now: float | None = None) -> PoseSample:
     """
     Return the planar pose (and its deviations, if given) of a pose message of ``kind``.
 
-    Reads fields only, so rclpy messages and the ones a bag reader decodes (rosbags) both work.
+    A zero stamp means ``now`` when it is given, as for observations: `ros2 topic pub` without
+    a stamp then gives poses. Reads fields only, so rclpy messages and the ones a bag reader
+    decodes (rosbags) both work.
     """
     if kind == 'pose':
         pose, covariance = msg.pose, None
@@ -56,7 +71,7 @@ def sample_from_msg(kind: str, msg: Any) -> PoseSample:
     q = pose.orientation
     position_std, yaw_std = (0.0, 0.0) if covariance is None else \
         std_from_covariance(list(covariance))
-    return PoseSample(stamp=stamp_seconds(msg.header.stamp), x=pose.position.x,
+    return PoseSample(stamp=stamp_seconds(msg.header.stamp) or now or 0.0, x=pose.position.x,
                       y=pose.position.y, yaw=yaw_from_quaternion(q.x, q.y, q.z, q.w),
                       position_std=position_std, yaw_std=yaw_std)
 

@@ -19,7 +19,7 @@ Built from plain values the node hands over, so what a status says can be read h
 """
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import json
 import threading
 from typing import Any
@@ -84,6 +84,16 @@ class NodeHealth:
     odom_rejected: int
     pose_jumps: int
     last_pose_input_problem: str
+    # Why observations were refused (reason: count), and what DDS lost before the node saw
+    # them: as the middleware reported it, and from gaps in the senders' sequence numbers.
+    refused_reasons: dict[str, int] = field(default_factory=dict)
+    lost_dds_event: int = 0
+    lost_seq_gaps: int = 0
+    # Writes answered again from their request_id instead of being stored twice.
+    write_replayed: int = 0
+    # Service requests admitted and not yet answered, and those refused as busy.
+    service_pending: int = 0
+    service_busy_refusals: int = 0
 
 
 def memory_status(name: str, hardware_id: str, config: MemoryConfig,
@@ -133,6 +143,19 @@ def memory_status(name: str, hardware_id: str, config: MemoryConfig,
     values['odom_rejected'] = health.odom_rejected
     values['pose_jumps'] = health.pose_jumps
     values['last_pose_input_problem'] = health.last_pose_input_problem or 'none'
+    values['observations_refused'] = ingest['refused']
+    values['observations_refused_reasons'] = json.dumps(health.refused_reasons)
+    lost = health.lost_dds_event + health.lost_seq_gaps
+    values['observations_lost'] = lost
+    values['observations_lost_dds_event'] = health.lost_dds_event
+    values['observations_lost_seq_gaps'] = health.lost_seq_gaps
+    values['write_replayed'] = health.write_replayed
+    values['service_pending'] = health.service_pending
+    values['service_busy_refusals'] = health.service_busy_refusals
+    if lost or ingest['refused']:
+        level = max(level, ord(DiagnosticStatus.WARN))
+        messages.append(f"{lost} observations lost in transport, {ingest['refused']:.0f} "
+                        'refused')
     values['last_pose_problem'] = health.last_pose_problem or 'none'
     status.level = bytes([level])
     status.message = '; '.join(messages) or 'ok'

@@ -40,12 +40,14 @@ import threading
 import time
 from types import FrameType
 from typing import Any, cast, TypeVar
+import uuid
 
 from builtin_interfaces.msg import Time
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.client import Client
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.task import Future, Task
 from shadowhound_memory.agent.results import (Memory, MemoryRequestError,
                                               MemoryUnavailableError, RecallAnswer, WriteResult)
@@ -143,12 +145,23 @@ class MemoryClient:
     """
 
     def __init__(self, node: Node, namespace: str = '', timeout_s: float = 10.0,
-                 mission_id: str | None = None) -> None:
-        """Create the service clients on ``node``; requests use ``mission_id`` by default."""
+                 mission_id: str | None = None, write_attempts: int = 2) -> None:
+        """
+        Create the service clients on ``node``; requests use ``mission_id`` by default.
+
+        The blocking ``write`` tries up to ``write_attempts`` times when no answer comes, with
+        the same request id each time, so the node stores the memory once however many of the
+        attempts reached it.
+        """
         if not (math.isfinite(timeout_s) and timeout_s > 0):
             raise InvalidRequestError(f'timeout_s must be a finite number > 0 (got {timeout_s})')
+        if isinstance(write_attempts, bool) or not isinstance(write_attempts, int) or \
+                write_attempts < 1:
+            raise InvalidRequestError(f'write_attempts must be an integer >= 1 '
+                                      f'(got {write_attempts!r})')
         self.node = node
         self.timeout_s = timeout_s
+        self.write_attempts = write_attempts
         self._mission_id: str | None = None
         self.set_mission(mission_id)
         self._lock = threading.Lock()
@@ -159,12 +172,15 @@ class MemoryClient:
         group = ReentrantCallbackGroup()
         base = namespace.rstrip('/')
         prefix = f'{base}/' if base else ('/' if namespace.startswith('/') else '')
+        # KEEP_ALL: with the default history of 10, more answers in flight than that could
+        # overwrite each other before the client took them.
+        qos = QoSProfile(history=HistoryPolicy.KEEP_ALL, reliability=ReliabilityPolicy.RELIABLE)
         self._write: 'Client[Any, Any]' = node.create_client(
-            WriteMemory, prefix + 'write_memory', callback_group=group)
+            WriteMemory, prefix + 'write_memory', qos_profile=qos, callback_group=group)
         self._recall: 'Client[Any, Any]' = node.create_client(
-            Recall, prefix + 'recall', callback_group=group)
+            Recall, prefix + 'recall', qos_profile=qos, callback_group=group)
         self._forget: 'Client[Any, Any]' = node.create_client(
-            Forget, prefix + 'forget', callback_group=group)
+            Forget, prefix + 'forget', qos_profile=qos, callback_group=group)
         # Steady time: with use_sim_time a paused simulation must not stop the deadlines.
         self._timer = node.create_timer(POLL_PERIOD_S, self._tick, callback_group=group,
                                         clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -197,15 +213,17 @@ class MemoryClient:
     def write_async(self, text: str = '', *, tags: Sequence[str] = (), event: str = '',
                     pose: Sequence[float] | None = None, stamp: float | None = None,
                     record: Mapping[str, Any] | MemoryRecord | None = None,
-                    mission_id: str | None = None, source: str = '') -> 'Future[WriteResult]':
+                    mission_id: str | None = None, source: str = '',
+                    request_id: str | None = None) -> 'Future[WriteResult]':
         """
         Store a memory: free text the node completes, or a whole ``record``; never blocks.
 
         ``pose`` is (x, y) or (x, y, yaw) in the map frame; left out, the node uses the odometry
         pose at ``stamp`` (seconds since the epoch; None means now). A ``record`` (dict or
         MemoryRecord) is stored as it is, so it cannot be combined with the other arguments.
+        ``request_id`` (a fresh one when None) makes a retry with the same id store nothing new.
         """
-        request = WriteMemory.Request()
+        request = WriteMemory.Request(request_id=request_id or str(uuid.uuid4()))
         if record is not None:
             if text or tags or event or pose is not None or stamp is not None or source or \
                     mission_id is not None:
@@ -268,16 +286,18 @@ class MemoryClient:
         return self._start(self._recall, request, _recall_answer)
 
     def forget_async(self, ids: Sequence[str] = (), *, mission_id: str | None = None,
-                     time_from: float | None = None,
-                     time_to: float | None = None) -> 'Future[int]':
+                     time_from: float | None = None, time_to: float | None = None,
+                     all_missions: bool = False) -> 'Future[int]':
         """
         Delete memories by ids, mission and/or time window; resolves to how many; never blocks.
 
-        Without ``ids`` the mission defaults to the client's (as for every request); ``ids``
+        Without ``ids`` the mission defaults to the client's, else the node's current one (as
+        for every request); ``all_missions`` applies a time window to every mission. ``ids``
         alone delete those memories whatever their mission, since ids are unique.
         """
-        request = Forget.Request(ids=_strings(ids, 'ids'))
-        request.mission_id = (self._mission(mission_id) if mission_id is not None or not ids
+        request = Forget.Request(ids=_strings(ids, 'ids'), all_missions=bool(all_missions))
+        request.mission_id = (self._mission(mission_id)
+                              if not all_missions and (mission_id is not None or not ids)
                               else '')
         if time_from is not None:
             request.time_from = _stamp(time_from, 'time_from')
@@ -290,12 +310,26 @@ class MemoryClient:
     def write(self, text: str = '', *, tags: Sequence[str] = (), event: str = '',
               pose: Sequence[float] | None = None, stamp: float | None = None,
               record: Mapping[str, Any] | MemoryRecord | None = None,
-              mission_id: str | None = None, source: str = '') -> WriteResult:
-        """Store a memory and wait for it; see ``write_async``. Not from executor callbacks."""
+              mission_id: str | None = None, source: str = '',
+              request_id: str | None = None) -> WriteResult:
+        """
+        Store a memory and wait for it; see ``write_async``. Not from executor callbacks.
+
+        Without an answer it tries again (``write_attempts`` in all) with the same request id.
+        """
         self._refuse_inside_callback('write')
-        return self._wait(self.write_async(text, tags=tags, event=event, pose=pose, stamp=stamp,
-                                           record=record, mission_id=mission_id,
-                                           source=source))
+        request_id = request_id or str(uuid.uuid4())
+
+        def attempt() -> WriteResult:
+            return self._wait(self.write_async(
+                text, tags=tags, event=event, pose=pose, stamp=stamp, record=record,
+                mission_id=mission_id, source=source, request_id=request_id))
+        for _ in range(self.write_attempts - 1):
+            try:
+                return attempt()
+            except MemoryUnavailableError:
+                continue
+        return attempt()
 
     def recall(self, question: str, *, k: int = 0, tags_any: Sequence[str] = (),
                tags_all: Sequence[str] = (), near: Sequence[float] | None = None,
@@ -311,11 +345,12 @@ class MemoryClient:
             synthesize=synthesize, mission_id=mission_id, min_score=min_score))
 
     def forget(self, ids: Sequence[str] = (), *, mission_id: str | None = None,
-               time_from: float | None = None, time_to: float | None = None) -> int:
+               time_from: float | None = None, time_to: float | None = None,
+               all_missions: bool = False) -> int:
         """Delete memories and wait; see ``forget_async``. Not from executor callbacks."""
         self._refuse_inside_callback('forget')
         return self._wait(self.forget_async(ids, mission_id=mission_id, time_from=time_from,
-                                            time_to=time_to))
+                                            time_to=time_to, all_missions=all_missions))
 
     def _refuse_inside_callback(self, what: str) -> None:
         """

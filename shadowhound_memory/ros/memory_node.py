@@ -29,11 +29,11 @@ from typing import Any
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.event_handler import SubscriptionEventCallbacks
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
-from rclpy.task import Future
 from shadowhound_memory.compose.config import MemoryConfig
 from shadowhound_memory.compose.factory import (apply_config, apply_llm_config, build_llm,
                                                 build_memory_service, pose_buffer_config)
@@ -42,8 +42,10 @@ from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.domain.records import ValidityCounter
 from shadowhound_memory.embeddings.base import EmbeddingProvider
 from shadowhound_memory.llm.routing import manage_adapter
-from shadowhound_memory.memory.ingest import IngestPipeline
-from shadowhound_memory.memory.service import MemoryService
+from shadowhound_memory.memory.admission import Admission
+from shadowhound_memory.memory.ingest import IngestPipeline, SequenceGaps
+from shadowhound_memory.memory.requests import RequestLedger
+from shadowhound_memory.memory.service import MemoryService, WriteOutcome
 from shadowhound_memory.msg import MemoryRecord as MemoryRecordMsg
 from shadowhound_memory.msg import Observation as ObservationMsg
 from shadowhound_memory.msg import RecallTrace
@@ -63,6 +65,8 @@ from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
 OBSERVATION_HISTORY = 1000
+# Part of launch's 5 s between SIGINT and SIGTERM that the queued observations may take.
+SHUTDOWN_DRAIN_S = 2.0
 DISABLED_MESSAGE = 'memory is disabled on this robot (memory_backend=skip); nothing is stored'
 
 
@@ -92,12 +96,23 @@ class MemoryNode(Node):
         self.validity = ValidityCounter()
         self.recalls = RecallStats()
         self.recent = RecentMemories(self.config.markers_max)
+        # Observations DDS lost before this node saw them: as the middleware reports them, and
+        # from the gaps in the senders' sequence numbers where it does not.
+        self._lost_by_dds = 0
+        self._gaps = SequenceGaps()
+        self._requests: RequestLedger[WriteOutcome] = RequestLedger()
 
         self.llm = None if self.config.memory_backend == 'skip' else build_llm(self.config)
         # LLM work of service requests runs here, not on executor threads: a request waiting
         # seconds for vLLM must not hold a thread that sensors and other requests need.
         self._llm_workers = ThreadPoolExecutor(max_workers=self.config.llm_concurrency,
                                                thread_name_prefix='llm-request')
+        # write_memory and recall are carried out here, so the executor threads only take
+        # requests off the wire and answer: a burst is admitted up to service_queue_size and
+        # the rest refused at once with a reason, instead of waiting unseen in DDS queues.
+        self._request_workers = ThreadPoolExecutor(max_workers=self.config.service_workers,
+                                                   thread_name_prefix='memory-request')
+        self._admission = Admission(self.config.service_queue_size)
         if self.config.memory_backend == 'skip':
             self.service: MemoryService | None = None
         else:
@@ -130,10 +145,12 @@ class MemoryNode(Node):
                                       durability=DurabilityPolicy.VOLATILE)
         self.create_subscription(
             ObservationMsg, 'observations', self._on_observation, observations_qos,
-            callback_group=self._sensor_group, qos_overriding_options=overrides)
+            callback_group=self._sensor_group, qos_overriding_options=overrides,
+            event_callbacks=SubscriptionEventCallbacks(message_lost=self._on_lost))
         self.create_subscription(
             String, 'observations_text', self._on_text_observation, observations_qos,
-            callback_group=self._sensor_group, qos_overriding_options=overrides)
+            callback_group=self._sensor_group, qos_overriding_options=overrides,
+            event_callbacks=SubscriptionEventCallbacks(message_lost=self._on_lost))
         self.pose_input = PoseInputSubscriber(self, self.poses, self.config.pose_input,
                                               self.config.map_frame, self._sensor_group)
 
@@ -146,15 +163,20 @@ class MemoryNode(Node):
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         # Services last: once they answer, everything they need exists.
+        # KEEP_ALL: the default history of 10 let a burst overwrite requests before they were
+        # taken, unanswered and unseen; admission now bounds what waits.
+        services_qos = QoSProfile(history=HistoryPolicy.KEEP_ALL,
+                                  reliability=ReliabilityPolicy.RELIABLE,
+                                  durability=DurabilityPolicy.VOLATILE)
         # Coroutine handlers: rclpy runs them as tasks, but its stubs type only plain functions.
         self.create_service(WriteMemory, 'write_memory', self._handle_write,  # type: ignore[misc]
-                            callback_group=self._service_group)
+                            qos_profile=services_qos, callback_group=self._service_group)
         self.create_service(Recall, 'recall', self._handle_recall,  # type: ignore[misc]
-                            callback_group=self._service_group)
-        self.create_service(Forget, 'forget', self._handle_forget,
+                            qos_profile=services_qos, callback_group=self._service_group)
+        self.create_service(Forget, 'forget', self._handle_forget, qos_profile=services_qos,
                             callback_group=self._service_group)
         self.create_service(ManageAdapter, 'manage_adapter', self._handle_manage_adapter,
-                            callback_group=self._service_group)
+                            qos_profile=services_qos, callback_group=self._service_group)
         self.get_logger().info(
             f'memory ready: backend={self.config.memory_backend} '
             f'store={self._store_description()} mission={self.config.mission_id}')
@@ -191,7 +213,14 @@ class MemoryNode(Node):
     def _mission_context(self) -> MissionContext:
         return MissionContext(mission_id=self.config.mission_id)
 
+    def _on_lost(self, info: Any) -> None:
+        self._lost_by_dds += info.total_count_change
+        self.get_logger().warning(f'{info.total_count_change} observations lost before this '
+                                  f'node saw them ({self._lost_by_dds} so far)',
+                                  throttle_duration_sec=2.0)
+
     def _on_observation(self, msg: ObservationMsg) -> None:
+        self._gaps.see(msg.source, msg.seq)
         self._submit(lambda: observation_from_msg(msg, self._now()))
 
     def _on_text_observation(self, msg: String) -> None:
@@ -208,8 +237,9 @@ class MemoryNode(Node):
             return
         if not self.ingest.submit(observation, self._mission_context()):
             self.get_logger().warning(
-                f'ingest queue full ({self.config.ingest_queue_size}): observation dropped, '
-                f'{self.ingest.dropped} so far', throttle_duration_sec=2.0)
+                f'observation not stored: {self.ingest.last_refusal} (dropped '
+                f'{self.ingest.dropped}, refused {sum(self.ingest.refused.values())} so far)',
+                throttle_duration_sec=2.0)
 
     def _write_batch(self, items: Sequence[Any]) -> Sequence[Any]:
         assert self.service is not None
@@ -250,13 +280,25 @@ class MemoryNode(Node):
             work()
         answer(self.get_logger(), service, response, guarded)
 
-    def _offload(self, work: Callable[[], None]) -> Future:
-        # LLM work runs on its own workers, so a request waiting on vLLM holds no executor thread.
-        return offload(self.executor, self._llm_workers, work)
+    async def _admitted(self, service: str, response: Any, work: Callable[[], None],
+                        workers: ThreadPoolExecutor) -> None:
+        """Carry out a request on ``workers`` if admitted; else answer busy at once."""
+        refusal = self._admission.try_enter()
+        if refusal is not None:
+            response.success = False
+            response.message = refusal
+            self.get_logger().warning(f'{service} refused: {refusal}', throttle_duration_sec=2.0)
+            return
+        try:
+            # The work runs on its own workers, so a request holds no executor thread.
+            await offload(self.executor, workers,
+                          lambda: self._answer(service, response, work))
+        finally:
+            self._admission.leave()
 
     async def _handle_write(self, request: WriteMemory.Request,
                             response: WriteMemory.Response) -> WriteMemory.Response:
-        def work() -> None:
+        def write() -> WriteOutcome:
             assert self.service is not None
             if request.record_json.strip():
                 record = self.validity.check(request.record_json)
@@ -271,6 +313,17 @@ class MemoryNode(Node):
                     event=request.event or None, source=request.source or 'agent')
             if outcome.error or outcome.record is None:
                 raise InvalidRequestError(outcome.error or 'nothing was written')
+            return outcome
+
+        def work() -> None:
+            outcome, replayed = self._requests.run(request.request_id, write)
+            assert outcome.record is not None
+            if replayed:
+                response.record = record_to_msg(outcome.record)
+                response.merged = outcome.merged_into is not None
+                response.message = (f'already done for request_id {request.request_id}: '
+                                    f'{outcome.record.id}; not stored again')
+                return
             self.recent.add(outcome.record)
             response.record = record_to_msg(outcome.record)
             response.merged = outcome.merged_into is not None
@@ -280,11 +333,10 @@ class MemoryNode(Node):
             if outcome.note:
                 response.message += f' ({outcome.note})'
             self.events_pub.publish(response.record)
-        if self.config.writer == 'llm' and self.llm is not None and \
-                not request.record_json.strip():
-            await self._offload(lambda: self._answer('write_memory', response, work))
-        else:
-            self._answer('write_memory', response, work)
+        by_llm = self.config.writer == 'llm' and self.llm is not None and \
+            not request.record_json.strip()
+        await self._admitted('write_memory', response, work,
+                             self._llm_workers if by_llm else self._request_workers)
         return response
 
     async def _handle_recall(self, request: Recall.Request,
@@ -307,10 +359,9 @@ class MemoryNode(Node):
             response.context_tokens = answer.context_tokens
             response.message = answer.message()
             trace.route = answer.route
-        if request.synthesize and self.service is not None and self.service.can_synthesize:
-            await self._offload(lambda: self._answer('recall', response, work))
-        else:
-            self._answer('recall', response, work)
+        by_llm = request.synthesize and self.service is not None and self.service.can_synthesize
+        await self._admitted('recall', response, work,
+                             self._llm_workers if by_llm else self._request_workers)
         response.latency_ms = (time.perf_counter() - start) * 1000.0
         self.recalls.add(response.success, response.latency_ms)
         trace.retrieved_ids = [m.id for m in response.memories]
@@ -328,11 +379,22 @@ class MemoryNode(Node):
                        response: Forget.Response) -> Forget.Response:
         def work() -> None:
             assert self.service is not None
+            window = bool(request.time_from.sec or request.time_from.nanosec
+                          or request.time_to.sec or request.time_to.nanosec)
+            # One default with Recall: a window without a mission stays in the current one;
+            # crossing missions takes all_missions. Ids name their memories exactly.
+            mission = request.mission_id or None
+            if request.all_missions:
+                if mission is not None:
+                    raise InvalidRequestError('give either mission_id or all_missions, not both')
+            elif mission is None and window and not request.ids:
+                mission = self.config.mission_id
             response.deleted = self.service.forget(
-                ids=list(request.ids), mission_id=request.mission_id or None,
+                ids=list(request.ids), mission_id=mission,
                 time_from=time_to_seconds(request.time_from) or None,
                 time_to=time_to_seconds(request.time_to) or None)
-            response.message = f'deleted {response.deleted} memories'
+            response.message = (f'deleted {response.deleted} memories'
+                                + (f' of mission {mission}' if mission else ''))
             self.recent.clear()
             self._seed_recent()
         self._answer('forget', response, work)
@@ -378,10 +440,16 @@ class MemoryNode(Node):
                             odom_staleness_s=self.poses.staleness(self._now()),
                             pose_input=f'{self.pose_input.kind} on {self.pose_input.topic}',
                             odom_rejected=self.pose_input.rejected, pose_jumps=self.poses.jumps,
-                            last_pose_input_problem=self.pose_input.last_problem)
-        return memory_status(f'{self.get_name()}: memory', self._store_description(),
-                             self.config, self.service, self.llm, self.validity, self.recalls,
-                             health)
+                            last_pose_input_problem=self.pose_input.last_problem,
+                            refused_reasons=self.ingest.refused_reasons(),
+                            lost_dds_event=self._lost_by_dds, lost_seq_gaps=self._gaps.lost,
+                            write_replayed=self._requests.replayed,
+                            service_pending=self._admission.pending,
+                            service_busy_refusals=self._admission.refused)
+        # The full name: two robots' memory nodes differ by namespace, not only by their store.
+        return memory_status(f'{self.get_fully_qualified_name()}: memory',
+                             self._store_description(), self.config, self.service, self.llm,
+                             self.validity, self.recalls, health)
 
     def _publish_diagnostics(self) -> None:
         try:
@@ -403,18 +471,26 @@ class MemoryNode(Node):
 
     def destroy_node(self) -> None:
         """Write what is queued, then close the store (also for a node whose start failed)."""
+        # Requests not yet started are dropped (their clients time out and may retry with the
+        # same request_id); one being carried out finishes before the store closes.
+        for name in ('_llm_workers', '_request_workers'):
+            workers = getattr(self, name, None)
+            if workers is not None:
+                workers.shutdown(wait=False, cancel_futures=True)
         ingest = getattr(self, 'ingest', None)
+        left = 0
         if ingest is not None:
-            ingest.stop()
+            left = ingest.stop(drain_timeout=SHUTDOWN_DRAIN_S)
         service = getattr(self, 'service', None)
         if service is not None:
             service.close()
+            self.get_logger().info(
+                f'memory stopped: {ingest.written if ingest else 0} observations written, '
+                f'{left} still queued could not be written within {SHUTDOWN_DRAIN_S} s; '
+                'store closed')
         llm = getattr(self, 'llm', None)
         if llm is not None:
             llm.close()
-        workers = getattr(self, '_llm_workers', None)
-        if workers is not None:
-            workers.shutdown(wait=False, cancel_futures=True)
         super().destroy_node()
 
 

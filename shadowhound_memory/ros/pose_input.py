@@ -70,11 +70,16 @@ class PoseInputSubscriber:
         if refused:
             self._reject(problem)
             return
-        if problem and not self._frame_warned:
-            self._frame_warned = True
-            self._node.get_logger().warning(problem)
+        if problem:
+            # Accepted, but said where an operator looks, not only once in the log.
+            with self._lock:
+                self.last_problem = problem
+            if not self._frame_warned:
+                self._frame_warned = True
+                self._node.get_logger().warning(problem)
         try:
-            self._buffer.add(sample_from_msg(self.kind, msg))
+            now = self._node.get_clock().now().nanoseconds * 1e-9
+            self._buffer.add(sample_from_msg(self.kind, msg, now))
         except MemoryPackageError as exc:
             self._reject(f'{self.kind} ignored: {exc}')
 

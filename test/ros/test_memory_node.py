@@ -49,7 +49,7 @@ def publisher(harness, msg_type, topic):
 def odometry(stamp, x, y, yaw):
     msg = Odometry()
     msg.header.stamp = seconds_to_time(stamp)
-    msg.header.frame_id = 'odom'
+    msg.header.frame_id = 'map'
     msg.pose.pose.position.x = x
     msg.pose.pose.position.y = y
     msg.pose.pose.orientation.z = math.sin(yaw / 2.0)
