@@ -19,10 +19,10 @@ import threading
 
 import pytest
 from shadowhound_memory.domain.errors import InvalidRequestError, SchemaError
+from shadowhound_memory.domain.records import json_depth_exceeds, parse_record
 from shadowhound_memory.memory.admission import Admission
 from shadowhound_memory.memory.ingest import SequenceGaps
 from shadowhound_memory.memory.requests import RequestLedger
-from shadowhound_memory.domain.records import json_depth_exceeds, parse_record
 from shadowhound_memory.pose.inputs import yaw_from_quaternion as planar_yaw
 
 
