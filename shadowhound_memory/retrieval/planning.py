@@ -313,10 +313,18 @@ class QueryPlanner(Protocol):
 
 _NUMBERS = {
     'a': 1, 'an': 1, 'one': 1, 'two': 2, 'three': 3, 'four': 4, 'five': 5, 'six': 6,
-    'seven': 7, 'eight': 8, 'nine': 9, 'ten': 10, 'eleven': 11, 'twelve': 12, 'fifteen': 15,
-    'twenty': 20, 'thirty': 30, 'forty': 40, 'forty-five': 45, 'fifty': 50, 'sixty': 60,
-    'ninety': 90, 'couple of': 2, 'a couple of': 2, 'few': 3, 'a few': 3, 'several': 5,
-    'half an': 0.5, 'half a': 0.5}
+    'seven': 7, 'eight': 8, 'nine': 9, 'ten': 10, 'eleven': 11, 'twelve': 12, 'thirteen': 13,
+    'fourteen': 14, 'fifteen': 15, 'sixteen': 16, 'seventeen': 17, 'eighteen': 18,
+    'nineteen': 19, 'couple of': 2, 'a couple of': 2, 'couple': 2, 'a couple': 2,
+    'pair of': 2, 'a pair of': 2, 'few': 3, 'a few': 3, 'several': 5, 'half an': 0.5,
+    'half a': 0.5, 'half': 0.5, 'quarter of an': 0.25, 'a quarter of an': 0.25,
+    'quarter': 0.25, 'a quarter': 0.25, 'dozen': 12, 'a dozen': 12}
+for _tens, _value in (('twenty', 20), ('thirty', 30), ('forty', 40), ('fifty', 50),
+                      ('sixty', 60), ('seventy', 70), ('eighty', 80), ('ninety', 90)):
+    _NUMBERS[_tens] = _value
+    for _unit, _add in (('one', 1), ('two', 2), ('three', 3), ('four', 4), ('five', 5),
+                        ('six', 6), ('seven', 7), ('eight', 8), ('nine', 9)):
+        _NUMBERS[f'{_tens}-{_unit}'] = _NUMBERS[f'{_tens} {_unit}'] = _value + _add
 _UNITS = {'s': 1, 'sec': 1, 'secs': 1, 'second': 1, 'seconds': 1, 'm': 60, 'min': 60,
           'mins': 60, 'minute': 60, 'minutes': 60, 'h': 3600, 'hr': 3600, 'hrs': 3600,
           'hour': 3600, 'hours': 3600, 'day': 86400, 'days': 86400}
@@ -326,6 +334,32 @@ _UNIT = r'(' + '|'.join(sorted(_UNITS, key=len, reverse=True)) + r')\b'
 _WINDOW_RE = re.compile(
     r'\b(?:in|during|within|over|for)?\s*(?:the\s+)?(?:last|past|previous|recent)\s+'
     + _NUMBER + r'?\s*' + _UNIT)
+# The mission's own span: "the first 20 minutes of the patrol", "the closing ten minutes".
+_RUN = r'(?:mission|patrol|run|tour|shift|sweep|round|trip|session|survey|walk|inspection)'
+_OF_RUN = r'(?:\s+(?:of|into|in)\s+(?:the|our|this|today\'s)\s+' + _RUN + r')'
+_FIRST_SPAN_RE = re.compile(
+    r'\b(?:in|during|within|over|for|across)?\s*(?:the\s+)?(?:first|opening|initial|earliest)\s+'
+    + _NUMBER + r'?\s*' + _UNIT + _OF_RUN + '?')
+_LAST_SPAN_RE = re.compile(
+    r'\b(?:in|during|within|over|for|across)?\s*(?:the\s+)?(?:(?:final|closing|concluding|'
+    r'ending)\s+' + _NUMBER + r'?\s*' + _UNIT + _OF_RUN + r'?|(?:last|past)\s+' + _NUMBER
+    + r'?\s*' + _UNIT + _OF_RUN + ')')
+_INTO_RUN_RE = re.compile(r'\b(?:about\s+|around\s+|roughly\s+)?' + _NUMBER + r'\s*' + _UNIT
+                          + r'\s+(?:into|after the start of)\s+(?:the|our|this)\s+' + _RUN)
+# Clock times, read on the calendar day of ``now`` in local time: "before 10:20", "since 9am".
+_CLOCK = (r'(?:(\d{1,2}):(\d{2})(?:\s*([ap])\.?m\b\.?)?|(\d{1,2})\s*(?:([ap])\.?m\b\.?|'
+          r"o'clock\b)|(noon|midday|midnight)\b)")
+_CLOCK_BETWEEN_RE = re.compile(r'\b(?:between|from)\s+' + _CLOCK
+                               + r'\s*(?:and|to|until|till|-)\s*' + _CLOCK)
+_CLOCK_BEFORE_RE = re.compile(r'\b(?:before|prior to|until|till|up to|up until|by|earlier than)'
+                              r'\s+' + _CLOCK)
+_CLOCK_AFTER_RE = re.compile(r'\b(?:after|since|from|later than|starting at|beginning at)\s+'
+                             + _CLOCK)
+_CLOCK_AT_RE = re.compile(r'\b(?:(?:at|around|about|circa|approximately|roughly|near)\s+)?'
+                          r'(?:(around|about|approximately|roughly)\s+)?' + _CLOCK)
+# "At 14:30" is a moment: the memories of the minutes around it ("around" widens it).
+CLOCK_AT_SLACK_S = 600.0
+CLOCK_AROUND_SLACK_S = 900.0
 _AGO_RE = re.compile(r'\b(?:about\s+|around\s+|roughly\s+)?' + _NUMBER + r'\s*' + _UNIT
                      + r'\s+ago\b')
 _DAYPARTS = {'morning': (6, 12), 'afternoon': (12, 18), 'evening': (18, 24), 'night': (18, 30)}
@@ -339,7 +373,10 @@ _START_RE = re.compile(r'\b(?:at|near|in|during|around)?\s*the\s+(?:very\s+)?'
 _END_RE = re.compile(r'\b(?:at|near|towards?|by)\s+the\s+end\b|\blate in the mission\b')
 _RECENT_RE = re.compile(r'\b(?:recently|lately|latest|just now|a moment ago|moments ago|'
                         r'most recent(?:ly)?|newest|just saw|just seen|last saw|last seen|'
-                        r'last time|last spotted|last noticed)\b')
+                        r'last time|last spotted|last noticed|final time|currently|right now|'
+                        r'at the moment|these days|nowadays|at present|presently)\b')
+_NOW_WORDS = (r'(?:now|currently|at the moment|right now|these days|at present|presently|'
+              r'nowadays|anymore|as of now|at this point|today)')
 # "before we went into the kitchen", "after entering the office", "since we left the hall".
 _MOVES = ('went', 'go', 'going', 'got', 'entered', 'enter', 'entering', 'came', 'come',
           'arrived', 'arriving', 'walked', 'moved', 'visited', 'visiting', 'reached', 'reaching',
@@ -365,18 +402,30 @@ _NEAR_RE = re.compile(r'\b(?:near|next to|close to|beside|by|around|behind|in fr
 _INTENT_RULES: tuple[tuple[Intent, re.Pattern[str]], ...] = (
     ('count', re.compile(r'\bhow (?:many|often|much)\b|\bnumber of\b|\bcount\b|'
                          r'\bhow many times\b')),
-    ('when_last', re.compile(r'\bwhen\b.*\b(?:last|latest|most recent(?:ly)?|final)\b|'
-                             r'\b(?:last|latest|most recent) (?:time|sighting)\b.*'
-                             r'\b(?:see|saw|seen|spot|spotted|notice|noticed|meet|met)\b|'
-                             r'\bwhat time\b.*\blast\b|\bhow long ago\b|'
+    ('when_last', re.compile(r'\bwhen\b.*\b(?:last|latest|most recent(?:ly)?|final(?:ly)?)\b|'
+                             r'\b(?:last|latest|most recent|final|newest) (?:time|sighting|'
+                             r'glimpse|encounter|appearance|record)\b.*\b(?:see|saw|seen|'
+                             r'spot|spotted|notice|noticed|meet|met|when|time)\b|'
+                             r'\b(?:what time|at what point|what moment|at which point)\b.*'
+                             r'\b(?:last|latest|final(?:ly)?|most recent(?:ly)?)\b|'
+                             r'\bhow long ago\b|\bhow recently\b|'
                              r'\bhow long (?:has it been|since)\b')),
     ('when', re.compile(r'^\s*(?:when|what time|at what time)\b|\bwhen (?:did|was|were|'
                         r'have|had)\b|\bwhat time\b|\bat what point\b|\btime (?:of|when)\b')),
     ('where_now', re.compile(
-        r"\bwhere(?:'s| is| are| can i find| would i find| could i find| do i find| to find)\b"
-        r'|\bwhere\b.*\b(?:now|currently|at the moment|right now|these days|last|latest|'
-        r'most recent(?:ly)?|anymore|nowadays)\b|\b(?:find|locate|location of|whereabouts)\b'
-        r'|\bcurrent (?:location|position|place)\b')),
+        r"\bwhere(?:'s| is| are| can i find| would i find| could i find| do i find| to find|"
+        r' might i find| should i look| do i look| would i look| does .* live| do .* live|'
+        r' does .* sit| do .* sit| is .* kept| are .* kept| has .* ended up| did .* end up)\b'
+        r'|\bwhere\b.*\b(?:' + _NOW_WORDS[3:-1] + r'|last|latest|most recent(?:ly)?|'
+        r'final(?:ly)?)\b'
+        r'|^(?!\s*(?:what|who|which|how|did|do|does|was|were|is|are)\b).*'
+        r'\b(?:find|locate|location of|whereabouts)\b'
+        r'|\bcurrent (?:location|position|place|room|spot|whereabouts)\b'
+        r'|\b' + _NOW_WORDS + r'\b.*\bwhere\b'
+        r'|\b(?:which|what|in which|in what) (?:room|place|part|area|spot|location)\b.*\b'
+        + _NOW_WORDS + r'\b'
+        r'|\b(?:which|what) (?:room|place|area|spot|location)\b.*\b(?:last|latest|final|most '
+        r'recent(?:ly)?)\b')),
     ('where', re.compile(r'\bwhere\b|\bwhich (?:room|place|part)\b|\bin what (?:room|place)\b'
                          r'|\bwhat (?:room|place)\b')),
     ('yes_no', re.compile(r'^\s*(?:is|are|was|were|did|do|does|have|has|had|can|could|will|'
@@ -394,7 +443,48 @@ _FILLER = frozenset((
     'list name find locate know remember recall see saw seen seeing spot spotted notice noticed '
     'observe observed any anything something everything all some just now currently still last '
     'latest recently recent lately ever time times many much often number count again okay ok '
-    'hey robot memory memories mission ago happened happen happening long'
+    'hey robot memory memories mission ago happened happen happening long currently moment '
+    'right presently nowadays days final most sighting sighted holds hold holding kept '
+    'patrol run tour shift '
+).split())
+# Colour words of everyday English, beyond the synthetic world's: a question naming a colour the
+# store never had ("the lilac kettle") must not be matched to another colour's thing.
+_COLOUR_WORDS = frozenset(COLOURS) | frozenset((
+    'gold golden beige tan teal turquoise cyan aqua navy maroon burgundy crimson scarlet '
+    'magenta violet lilac lavender indigo olive lime mint khaki cream ivory charcoal amber coral '
+    'mustard ochre rust copper bronze mauve fuchsia emerald jade sapphire cobalt azure '
+    'cerulean ruby taupe chartreuse aubergine periwinkle sepia vermilion umber sienna saffron '
+    'mahogany platinum ebony onyx aquamarine cerise maize fawn ecru'
+).split())
+# A colour word and the (up to three) words after it, overlapping: "red ball and teal ball".
+_COLOUR_RE = re.compile(r'\b(' + '|'.join(sorted(_COLOUR_WORDS, key=len, reverse=True))
+                        + r')\b(?=(?:\s+|-)([a-z]+(?:\s+[a-z]+){0,2}))')
+_NOT_A_THING = frozenset(('one', 'ones', 'coloured', 'colored', 'colour', 'color', 'and', 'or',
+                          'tinted', 'ish'))
+# Room names of everyday English: one the store never had ("the pantry") is reported missing,
+# not silently searched for everywhere.
+_ROOM_WORDS = tuple(sorted(set(ROOMS) | set((
+    'kitchen kitchenette pantry larder scullery laundry cellar basement attic loft garage '
+    'nursery library gym gymnasium workshop storeroom stockroom warehouse archive archives '
+    'studio lab laboratory lobby foyer vestibule atrium porch balcony patio terrace garden '
+    'yard courtyard bathroom restroom washroom toilet lavatory '
+    'bedroom hallway corridor stairwell staircase office canteen cafeteria greenhouse shed '
+    'conservatory sunroom cloakroom mudroom playroom auditorium classroom reception '
+    'boardroom lounge'
+).split()) | {
+    'loading bay', 'loading dock', 'server room', 'conference room', 'meeting room',
+    'break room', 'utility room', 'boiler room', 'mail room', 'mailroom', 'copy room',
+    'control room', 'clean room', 'plant room', 'laundry room', 'guest room', 'spare room',
+    'dining room', 'living room', 'storage room', 'engine room', 'waiting room',
+    'sitting room', 'family room', 'games room', 'tv room', 'store room', 'print room',
+    'locker room', 'changing room', 'staff room', 'break area', 'reading room'},
+    key=len, reverse=True))
+_ROOM_RE = re.compile(r'\b(?:' + '|'.join(re.escape(r) for r in _ROOM_WORDS)
+                      + r'|[a-z]+ room)s?\b')
+_NOT_A_ROOM = frozenset((
+    'every each other another same next big small whole empty different new first previous '
+    'current adjacent neighbouring neighboring nearby whichever single one own dark quiet '
+    'main large tiny'
 ).split())
 _PERSON_WORDS = frozenset(('person', 'people', 'someone', 'somebody', 'anyone', 'anybody',
                            'human', 'humans', 'visitor', 'visitors', 'who', 'man', 'woman'))
@@ -470,9 +560,11 @@ def _index(tags: frozenset[str]) -> _Index:
             tag_of.setdefault(phrase, tag)
         words = tag.partition(':')[2].split('_')
         if kind == 'object' and len(words) > 1:
-            # "the ball" names every coloured ball the store holds.
-            for form in _plural(words[-1]):
-                tags_of_noun.setdefault(form, []).append(tag)
+            # "the ball" names every coloured ball the store holds, "the tape measure" every
+            # coloured tape measure.
+            for first in range(1, len(words)):
+                for form in _plural(words[-1]):
+                    tags_of_noun.setdefault(' '.join(words[first:-1] + [form]), []).append(tag)
     nouns = {n: t for n, t in tags_of_noun.items() if n not in tag_of}
     return _Index(_alternation(list(tag_of)), tag_of, _alternation(list(nouns)), nouns)
 
@@ -501,6 +593,50 @@ def _number(token: str | None) -> float:
         return 1.0
     token = token.strip()
     return float(token) if token[0].isdigit() else float(_NUMBERS.get(token, 1))
+
+
+def _clock_stamp(groups: Sequence[str | None], now: float, past: bool = True,
+                 span: tuple[float | None, float | None] = (None, None)) -> float | None:
+    """
+    Return the epoch time of a clock reading on the local calendar day of ``now``.
+
+    ``groups`` are _CLOCK's six groups. A 12-hour reading without am/pm is the one inside the
+    mission's ``span`` (first, last memory) when only one is, else the latest of its two
+    readings not after ``now`` ("after 3:15" asked at 15:30 is 15:15). With ``past``, a
+    reading later than ``now`` is taken from the day before ("since 9pm" asked at 8am).
+    """
+    hh, mm, half, bare, bare_half, word = groups[:6]
+    suffix: str | None
+    if word is not None:
+        hour, minute, suffix = (12 if word in ('noon', 'midday') else 0), 0, 'x'
+    elif hh is not None:
+        hour, minute, suffix = int(hh), int(mm or 0), half
+        if hh.startswith('0') or hour > 12:
+            suffix = suffix or 'x'
+    elif bare is not None:
+        hour, minute, suffix = int(bare), 0, bare_half
+    else:
+        return None
+    if hour > 23 or minute > 59 or (suffix in ('a', 'p') and not 1 <= hour <= 12):
+        return None
+    day = _day_start(now)
+    if suffix == 'p' and hour < 12:
+        hour += 12
+    elif suffix == 'a' and hour == 12:
+        hour = 0
+    stamp = day + hour * 3600.0 + minute * 60.0
+    later = stamp + 12 * 3600.0
+    if suffix is None and hour < 12:
+        first, last = span
+        inside = [t for t in (stamp, later) if first is not None and last is not None
+                  and first - 3600.0 <= t <= last + 3600.0]
+        if len(inside) == 1:
+            return inside[0]
+        if later <= now:
+            stamp = later
+    if past and stamp > now + 60.0:
+        stamp -= 86400.0
+    return stamp
 
 
 def _day_start(now: float, days_back: int = 0) -> float:
@@ -558,20 +694,23 @@ class RulePlanner:
         since: float | None = None
         until: float | None = None
         recency = False
-        match = _WINDOW_RE.search(text)
+        since, until = self._clock_window(text, now, vocabulary, spans, notes)
+        if since is None and until is None:
+            since, until = self._mission_span(text, now, vocabulary, spans, notes)
+        match = _WINDOW_RE.search(text) if since is None and until is None else None
         if match:
             seconds = _number(match.group(1)) * _UNITS[match.group(2)]
             since = now - seconds
             spans.take(*match.span())
             notes.append(f'"{match.group(0).strip()}": since {seconds:g} s before now')
-        match = _AGO_RE.search(text) if since is None else None
+        match = _AGO_RE.search(text) if since is None and until is None else None
         if match:
             seconds = _number(match.group(1)) * _UNITS[match.group(2)]
             slack = max(60.0, seconds / 2.0)
             since, until = now - seconds - slack, now - seconds + slack
             spans.take(*match.span())
             notes.append(f'"{match.group(0).strip()}": around {seconds:g} s before now')
-        match = _DAYPART_RE.search(text) if since is None else None
+        match = _DAYPART_RE.search(text) if since is None and until is None else None
         if match:
             if match.group(0) == 'tonight':
                 which, part = 'this', 'night'
@@ -633,6 +772,78 @@ class RulePlanner:
             recency = True
             notes.append(f'"{match.group(0)}": newer memories first')
         return since, until, recency
+
+    @staticmethod
+    def _clock_window(text: str, now: float, vocabulary: Vocabulary, spans: _Spans,
+                      notes: list[str]) -> tuple[float | None, float | None]:
+        """Read clock times ("before 10:20", "between 10:00 and 10:15", "since 9am")."""
+        span = (vocabulary.start, vocabulary.end)
+        match = _CLOCK_BETWEEN_RE.search(text)
+        if match:
+            first = _clock_stamp(match.groups()[:6], now, span=span)
+            second = _clock_stamp(match.groups()[6:], now, span=span)
+            if first is not None and second is not None:
+                if second < first:
+                    # "between 11:50 and 12:10" read as am/pm the wrong way round, or a span
+                    # across midnight: the earlier end starts the window.
+                    first, second = second, first
+                spans.take(*match.span())
+                notes.append(f'"{match.group(0)}": between {_clock(first)} and {_clock(second)}')
+                return first, second
+        match = _CLOCK_BEFORE_RE.search(text)
+        if match and (stamp := _clock_stamp(match.groups(), now, False, span)) is not None:
+            spans.take(*match.span())
+            notes.append(f'"{match.group(0)}": until {_clock(stamp)} (local time)')
+            return None, stamp
+        match = _CLOCK_AFTER_RE.search(text)
+        if match and (stamp := _clock_stamp(match.groups(), now, span=span)) is not None:
+            spans.take(*match.span())
+            notes.append(f'"{match.group(0)}": since {_clock(stamp)} (local time)')
+            return stamp, None
+        match = _CLOCK_AT_RE.search(text)
+        if match and (stamp := _clock_stamp(match.groups()[1:], now, span=span)) is not None:
+            slack = CLOCK_AROUND_SLACK_S if match.group(1) or re.match(
+                r'(?:around|about|circa|approximately|roughly|near)\b', match.group(0)) \
+                else CLOCK_AT_SLACK_S
+            spans.take(*match.span())
+            notes.append(f'"{match.group(0)}": {slack / 60:g} min either side of {_clock(stamp)}')
+            return stamp - slack, stamp + slack
+        return None, None
+
+    @staticmethod
+    def _mission_span(text: str, now: float, vocabulary: Vocabulary, spans: _Spans,
+                      notes: list[str]) -> tuple[float | None, float | None]:
+        """Read the mission's own span: its first or last N minutes, N minutes into it."""
+        start, end = vocabulary.start, vocabulary.end
+        match = _FIRST_SPAN_RE.search(text)
+        if match:
+            spans.take(*match.span())
+            if start is None:
+                notes.append(f'"{match.group(0).strip()}": the store holds no memory yet')
+                return None, None
+            seconds = _number(match.group(1)) * _UNITS[match.group(2)]
+            notes.append(f'"{match.group(0).strip()}": the mission\'s first {seconds:g} s')
+            return start, start + seconds
+        match = _LAST_SPAN_RE.search(text)
+        if match:
+            groups = match.groups()
+            count, unit = (groups[0], groups[1]) if groups[1] is not None else \
+                (groups[2], groups[3])
+            seconds = _number(count) * _UNITS[unit]
+            spans.take(*match.span())
+            if end is None:
+                notes.append(f'"{match.group(0).strip()}": the store holds no memory yet')
+                return None, None
+            notes.append(f'"{match.group(0).strip()}": the mission\'s last {seconds:g} s')
+            return end - seconds, end
+        match = _INTO_RUN_RE.search(text)
+        if match and start is not None:
+            seconds = _number(match.group(1)) * _UNITS[match.group(2)]
+            slack = max(60.0, seconds / 4.0)
+            spans.take(*match.span())
+            notes.append(f'"{match.group(0).strip()}": around {seconds:g} s after the start')
+            return start + seconds - slack, start + seconds + slack
+        return None, None
 
     @staticmethod
     def _room_named(words: str, vocabulary: Vocabulary) -> str | None:
@@ -698,6 +909,8 @@ class RulePlanner:
                 room = room or tag
             if tag not in tags:
                 tags.append(tag)
+        unknown = self._unknown_colours(text, vocabulary, claimed, spans)
+        unknown += self._unknown_rooms(text, vocabulary, claimed, spans)
         for hit in index.nouns.finditer(text) if index.nouns is not None else ():
             if claimed.free(*hit.span()) and spans.free(*hit.span()):
                 claimed.take(*hit.span())
@@ -706,7 +919,8 @@ class RulePlanner:
                 tags += fresh
                 if fresh:
                     notes.append(f'"{hit.group(0)}": any of {len(nouned)} stored kinds')
-        missing = self._missing(question, text, vocabulary, claimed, spans)
+        missing = unknown + [t for t in self._missing(question, text, vocabulary, claimed, spans)
+                             if t not in unknown]
         if 'person:unknown' in vocabulary.tags and \
                 any(w in _PERSON_WORDS for w in text.replace('?', ' ').split()) and \
                 'person:unknown' not in tags:
@@ -716,6 +930,71 @@ class RulePlanner:
         if missing:
             notes.append('named but not in the store: ' + ', '.join(missing))
         return tags, missing, room
+
+    @staticmethod
+    def _unknown_colours(text: str, vocabulary: Vocabulary, claimed: _Spans,
+                         spans: _Spans) -> list[str]:
+        """Return colour+thing phrases the store has no tag for ("the lilac kettle")."""
+        items: dict[str, str] = {}
+        plain: set[str] = set()
+        for tag in vocabulary.of_kind('object'):
+            words = tag.partition(':')[2].split('_')
+            if len(words) == 1:
+                plain.add(words[0])
+            start = 1 if len(words) > 1 and words[0] in _COLOUR_WORDS else 0
+            for first in range(start, len(words)):
+                for form in _plural(words[-1]):
+                    items[' '.join(words[first:-1] + [form])] = '_'.join(words[first:])
+        for noun in OBJECTS:
+            for form in _plural(noun):
+                items.setdefault(form, noun)
+        out: list[str] = []
+        for hit in _COLOUR_RE.finditer(text):
+            colour = hit.group(1)
+            whole = (hit.start(), hit.end(2))
+            if not claimed.free(*whole) or not spans.free(*whole):
+                continue
+            words = hit.group(2).split()
+            if any(' '.join([colour] + words[:n]) in items for n in range(len(words), 0, -1)):
+                continue
+            thing = next((items[' '.join(words[:n])] for n in range(len(words), 0, -1)
+                          if ' '.join(words[:n]) in items), None)
+            if thing is None:
+                if words[0] in _FILLER or words[0] in _NOT_A_THING or \
+                        words[0] in _COLOUR_WORDS or words[0] in _PERSON_WORDS:
+                    continue
+                thing = words[0]
+            tag = f'object:{colour}_{thing}'
+            if tag in vocabulary.tags or thing in plain or not re.match(PLAN_TAG_PATTERN, tag):
+                continue
+            claimed.take(hit.start(), hit.start() + len(colour) + 1 + len(thing))
+            if tag not in out:
+                out.append(tag)
+        return out
+
+    @staticmethod
+    def _unknown_rooms(text: str, vocabulary: Vocabulary, claimed: _Spans,
+                       spans: _Spans) -> list[str]:
+        """Return rooms the question names that no memory of the store is in."""
+        out: list[str] = []
+        for hit in _ROOM_RE.finditer(text):
+            if not claimed.free(*hit.span()) or not spans.free(*hit.span()):
+                continue
+            words = hit.group(0).split()
+            if words[0] in _FILLER or words[0] in _NOT_A_THING or words[0].isdigit() or \
+                    words[0] in _NOT_A_ROOM:
+                continue
+            name = ' '.join(words)
+            if name.endswith('s') and name[:-1] in _ROOM_WORDS:
+                name = name[:-1]
+            value = ROOMS.get(name, name.replace(' ', '_'))
+            tag = f'room:{value}'
+            if tag in vocabulary.tags or not re.match(PLAN_TAG_PATTERN, tag):
+                continue
+            claimed.take(*hit.span())
+            if tag not in out:
+                out.append(tag)
+        return out
 
     @staticmethod
     def _missing(question: str, text: str, vocabulary: Vocabulary, claimed: _Spans,

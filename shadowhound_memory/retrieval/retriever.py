@@ -231,6 +231,19 @@ class Retriever:
         """Return the latest sightings of the tagged things, newest first, with their scores."""
         records = self.store.scroll(replace(flt, tags_any=tuple(tags)), k * OVERFETCH,
                                     newest_first=True)
+        # A later report may name the thing without carrying its tag ("the red ball is on the
+        # shelf now", written without tags): it is a sighting too, found by the thing's words
+        # among the memories newer than the latest tagged one and among the search's hits.
+        named = _phrases(tags)
+        newest = max((r.timestamp for r in records), default=None)
+        since = newest if flt.time_from is None or newest is None else max(newest, flt.time_from)
+        later = self.store.scroll(replace(flt, time_from=since), k * OVERFETCH,
+                                  newest_first=True)
+        seen = {r.id for r in records}
+        for record in later + [h.record for h in similarity.values()]:
+            if record.id not in seen and named.search(record.text.lower()):
+                seen.add(record.id)
+                records.append(record)
         records.sort(key=lambda r: (r.last_seen or r.timestamp), reverse=True)
         records = records[:k]
         unknown = [r.id for r in records if r.id not in similarity]
@@ -280,6 +293,13 @@ def planned_filter(query: RecallQuery, plan: QueryPlan) -> MemoryFilter:
 
 def _dot(a: list[float], b: list[float] | None) -> float:
     return 0.0 if b is None else float(sum(x * y for x, y in zip(a, b)))
+
+
+def _phrases(tags: list[str]) -> re.Pattern[str]:
+    """Return a pattern matching the words of any of these tags, adjacent, singular or plural."""
+    phrases = [r'[\s_-]+'.join(re.escape(w) for w in tag.partition(':')[2].split('_'))
+               for tag in tags]
+    return re.compile(r'\b(?:' + '|'.join(phrases) + r")(?:e?s|'s)?\b")
 
 
 def _mentions(text: str, tags: list[str]) -> bool:

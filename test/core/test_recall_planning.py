@@ -20,6 +20,8 @@ tracks must be right after a forget and after a restart; and on the synthetic wo
 must not lose a question the literal search answered.
 """
 
+from datetime import datetime
+
 import pytest
 
 from shadowhound_memory.domain.errors import InvalidRequestError
@@ -27,6 +29,7 @@ from shadowhound_memory.domain.observation import MissionContext, Observation
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.memory.writer import DeterministicWriter
 from shadowhound_memory.pose.buffer import PoseEstimate
+from shadowhound_memory.retrieval.answer import NO_MEMORY_ANSWER
 from shadowhound_memory.retrieval.planning import NoPlanner, RulePlanner
 from shadowhound_memory.retrieval.retriever import RecallQuery
 from shadowhound_memory.store.edge import EdgeStore
@@ -225,3 +228,84 @@ def test_locate_resolves_a_name_to_a_stored_tag(service):
     assert service.locate('a purple unicorn', 'm1') == (None, None)
     with pytest.raises(InvalidRequestError):
         service.locate('', 'm1')
+
+
+# Everyday wordings over the real store and embedder (phrasings invented here) ----------------
+
+def clock(age):
+    """Return the local HH:MM of NOW - age, as an operator would read it off a clock."""
+    return datetime.fromtimestamp(NOW - age).strftime('%H:%M')
+
+
+@pytest.mark.parametrize('question', [
+    'Where is the red ball currently?', 'Which room holds the red ball now?',
+    'Where would I find the red ball?', 'Where did we see the red ball for the final time?'])
+def test_where_now_wordings_answer_the_latest_sighting(service, question):
+    records = write_story(service)
+    result = ask(service, question)
+    assert result.plan.intent == 'where_now', result.plan.notes
+    assert result.hits[0].record.id == records[4].id
+
+
+@pytest.mark.parametrize('question', [
+    'When did we see Alice for the final time?', 'When was Alice most recently around?',
+    'What time did Alice last walk by?'])
+def test_when_last_wordings_answer_the_latest_sighting(service, question):
+    records = write_story(service)
+    result = ask(service, question)
+    assert result.plan.intent == 'when_last', result.plan.notes
+    assert result.hits[0].record.id == records[6].id
+
+
+def test_a_later_report_without_the_tag_is_still_the_latest_sighting(service):
+    story = STORY + [(2 * MIN, 'The red ball rolled into the bedroom, under the bed.',
+                      (2.5, 8.5), (), 'bedroom'),
+                     (1 * MIN, 'Alice waved from the hallway.', (4.0, 4.0), (), 'hallway')]
+    records = write_story(service, story=story)
+    assert not any(t.startswith('person:') for t in records[9].tags)
+    assert ask(service, 'Where is the red ball right now?').hits[0].record.id == records[8].id
+    assert ask(service, 'When did we last see Alice?').hits[0].record.id == records[9].id
+    # A report naming another ball is not a sighting of this one.
+    service.write_observations([(Observation(text='A blue ball by the sofa.', stamp=NOW - 30.0,
+                                             source='camera'),
+                                 PoseEstimate(7.0, 3.5, 0.0, True, '', 'map'),
+                                 MissionContext(mission_id='m1', room='living_room'))])
+    assert ask(service, 'Where is the red ball right now?').hits[0].record.id == records[8].id
+
+
+@pytest.mark.parametrize('question', [
+    'Where is the teal ball?', 'Where did you last see the lilac backpack?',
+    'What did the robot find in the pantry?', 'Was anything seen in the server room?',
+    'Did we run into a maroon kettle at any point?'])
+def test_a_colour_or_room_the_store_never_had_answers_no_such_memory(service, question):
+    write_story(service)
+    result = ask(service, question)
+    assert result.plan.missing and result.hits == [], result.plan.notes
+    answer = service.answer(RecallQuery(question=question, mission_id='m1', k=5), NOW)
+    assert answer.answer == NO_MEMORY_ANSWER
+
+
+def test_an_unvisited_room_of_a_known_name_is_missing_too(service):
+    write_story(service)
+    # The garage is a room word the store's missions never had a memory in.
+    result = ask(service, 'List everything you noticed in the garage')
+    assert result.plan.missing == ['room:garage'] and result.hits == []
+
+
+def test_clock_times_filter_the_window(service):
+    records = write_story(service)
+    before = ask(service, f'What did the robot see before {clock(36 * MIN)}?', k=10)
+    assert {h.record.id for h in before.hits} == {r.id for r in records[:2]}
+    between = ask(service, f'What was seen between {clock(31 * MIN)} and {clock(19 * MIN)}?',
+                  k=10)
+    assert {h.record.id for h in between.hits} == {r.id for r in records[3:6]}
+    after = ask(service, f'Anything noticed after {clock(10 * MIN)}?', k=10)
+    assert [h.record.id for h in after.hits] == [records[7].id]
+
+
+def test_the_opening_and_closing_minutes_of_the_mission(service):
+    records = write_story(service)
+    opening = ask(service, 'What did we see in the first six minutes of the patrol?', k=10)
+    assert {h.record.id for h in opening.hits} == {r.id for r in records[:3]}
+    closing = ask(service, 'What turned up in the final ten minutes?', k=10)
+    assert {h.record.id for h in closing.hits} == {records[6].id, records[7].id}
