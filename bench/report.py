@@ -99,7 +99,7 @@ def node_table(node: dict) -> str:
             f"{base['cold_start_s']:.1f} | {issue['cold_start_s']} |",
             f"| cold start, 100k memories, s | {_f(node.get('cold_start_s_100k'))} | "
             f"{_f(torch_100k.get('cold_start_s'))} | - |",
-            f"| cold start, 100k memories not yet indexed, s | "
+            '| cold start, 100k memories not yet indexed, s | '
             f"{_f(node.get('cold_start_s_100k_unindexed'))} | - | 77 s index build + start |",
             f"| node RSS, 100k memories, MB | {_f(node.get('rss_mb_100k'), '.0f')} | "
             f"{_f(torch_100k.get('rss_mb'), '.0f')} | {issue['rss_mb_100k']} |"]

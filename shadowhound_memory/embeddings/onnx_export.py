@@ -35,11 +35,11 @@ import sys
 import tempfile
 from typing import Any
 
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.embeddings.local import resolve_model_path
 from shadowhound_memory.embeddings.onnx_runtime import (
     default_export_dir, EXPORT_FORMAT, EXPORT_MANIFEST, FP32_FILE, INPUT_NAMES, INT8_FILE,
     OUTPUT_NAME, TOKENIZER_FILE)
-from shadowhound_memory.domain.errors import InvalidRequestError
 
 
 def _fingerprint(folder: str) -> str:

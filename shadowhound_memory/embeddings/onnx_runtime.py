@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from shadowhound_memory.embeddings.base import BUNDLED_MODEL_NAMES
 from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.embeddings.base import BUNDLED_MODEL_NAMES
 
 EXPORT_FORMAT = 1
 EXPORT_MANIFEST = 'export.json'

@@ -22,13 +22,13 @@ import numpy as np
 import onnxruntime
 import pytest
 
+from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.embeddings.base import EmbeddingConfig
-from shadowhound_memory.embeddings.providers import make_provider
 from shadowhound_memory.embeddings.onnx_export import export, fresh_export
 from shadowhound_memory.embeddings.onnx_runtime import (
     default_export_dir, EXPORT_COMMAND, EXPORT_MANIFEST, FP32_FILE, INPUT_NAMES, INT8_FILE,
     OnnxProvider, TOKENIZER_FILE)
-from shadowhound_memory.domain.errors import InvalidRequestError
+from shadowhound_memory.embeddings.providers import make_provider
 from shadowhound_memory.synthetic.world import gold_questions, make_mission
 
 
