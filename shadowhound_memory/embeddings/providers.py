@@ -18,6 +18,8 @@ Picks the embedding implementation the settings name.
 Kept out of base.py so the interface never imports its implementations (which import it).
 """
 
+import os
+
 from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider
 from shadowhound_memory.embeddings.local import SentenceTransformerProvider
@@ -33,6 +35,10 @@ def make_provider(config: EmbeddingConfig) -> EmbeddingProvider:
     is built, so a node on the onnx provider never loads torch (test/ros/test_lean_node.py).
     """
     provider: EmbeddingProvider
+    # Models are never downloaded at run time, whichever provider: a Hugging Face library that
+    # any of them (or a later import in this process) loads must stay offline.
+    os.environ.setdefault('HF_HUB_OFFLINE', '1')
+    os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
     if config.provider == 'openai':
         return OpenAIEmbeddingProvider(config.url, config.model, api_key_env=config.api_key_env,
                                        timeout_s=config.timeout_s, dimension=config.dimension)
