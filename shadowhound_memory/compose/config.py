@@ -192,7 +192,9 @@ class MemoryConfig(BaseModel):
         description='Heading change beyond this plus pose_max_yaw_rate_rps times the time '
                     'difference is a jump.')
     pose_max_speed_mps: float = Field(
-        1.5, ge=0.0, le=100.0, description='Fastest the robot drives (jump detection).')
+        5.0, ge=0.0, le=100.0,
+        description='Fastest the robot drives (jump detection); generous, since a motion taken '
+                    'for a jump loses poses while relocalizations are metres.')
     pose_max_yaw_rate_rps: float = Field(
         2.0, ge=0.0, le=100.0, description='Fastest the robot turns (jump detection).')
     pose_uncertain_std_m: float = Field(

@@ -105,8 +105,10 @@ class PoseBufferConfig(BaseModel):
         0.5, gt=0.0, le=3.15,
         description='Heading change beyond this plus max_yaw_rate_rps times the time difference '
                     'is a jump.')
-    max_speed_mps: float = Field(1.5, ge=0.0, le=100.0,
-                                 description='Fastest the robot drives (jump detection).')
+    max_speed_mps: float = Field(
+        5.0, ge=0.0, le=100.0,
+        description='Fastest the robot drives (jump detection); generous, since a motion taken '
+                    'for a jump loses poses while relocalizations are metres.')
     max_yaw_rate_rps: float = Field(2.0, ge=0.0, le=100.0,
                                     description='Fastest the robot turns (jump detection).')
     uncertain_position_std_m: float = Field(
