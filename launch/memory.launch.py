@@ -19,7 +19,7 @@ Launch the memory node, and optionally a co-located vLLM server for memory writi
     ros2 launch shadowhound_memory memory.launch.py memory_backend:=skip namespace:=robot1
     ros2 launch shadowhound_memory memory.launch.py vllm_url:=http://127.0.0.1:8000 writer:=llm
 
-memory_backend, adapter_mode, writer, pose_input and vllm_url override the parameters file only
+memory_backend, adapter_mode, writer, pose_input, recall_planner and vllm_url override the parameters file only
 when given: left empty, the file's values hold (the node takes MEMORY_BACKEND and ADAPTER_MODE
 from the environment for what the file leaves out), so a `ros2 param dump` file reloads as saved.
 """
@@ -35,7 +35,8 @@ from launch_ros.actions import Node
 
 # Launch argument -> node parameter, passed after the parameters file only when not empty.
 OVERRIDES = {'memory_backend': 'memory_backend', 'adapter_mode': 'adapter_mode',
-             'writer': 'writer', 'pose_input': 'pose_input', 'vllm_url': 'llm_url'}
+             'writer': 'writer', 'pose_input': 'pose_input', 'recall_planner': 'recall_planner',
+             'vllm_url': 'llm_url'}
 
 
 def _memory_node(context: LaunchContext) -> list[Node]:
@@ -98,6 +99,11 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument(
             'odom_topic', default_value='odom',
             description='Where odometry is read from (pose_input odometry).'),
+        DeclareLaunchArgument(
+            'recall_planner', default_value='',
+            description='How a recall question becomes a query plan: none (the literal '
+                        'question), rules (deterministic) or llm (the recall route; needs '
+                        'vllm_url, falls back to rules). Empty: the parameters file decides.'),
         DeclareLaunchArgument(
             'start_vllm', default_value='false',
             description='true also starts a co-located vLLM server (vllm_model, vllm_args) on '

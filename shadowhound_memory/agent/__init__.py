@@ -18,11 +18,11 @@ The agent side of the memory without ROS: result types, errors and LLM tool defi
 The ROS client that talks to the memory node is shadowhound_memory.ros.memory_client.
 """
 
-from shadowhound_memory.agent.results import (Memory, MemoryRequestError,
+from shadowhound_memory.agent.results import (Located, Memory, MemoryRequestError,
                                               MemoryUnavailableError, RecallAnswer, WriteResult)
 from shadowhound_memory.agent.tools import (mcp_tools, MemoryBackend, openai_tools,
                                             ToolExecutor, TOOLS, ToolSpec)
 
-__all__ = ['Memory', 'MemoryBackend', 'MemoryRequestError', 'MemoryUnavailableError',
+__all__ = ['Located', 'Memory', 'MemoryBackend', 'MemoryRequestError', 'MemoryUnavailableError',
            'RecallAnswer', 'TOOLS', 'ToolExecutor', 'ToolSpec', 'WriteResult', 'mcp_tools',
            'openai_tools']

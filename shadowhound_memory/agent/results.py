@@ -19,7 +19,8 @@ The agent side (tools, planners, LLM loops) works with these instead of ROS mess
 written and tested without rclpy; only the client converts messages into them.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from shadowhound_memory.domain.errors import BackendUnavailableError, InvalidRequestError
 
@@ -73,6 +74,10 @@ class RecallAnswer:
     context_tokens: int
     latency_ms: float
     message: str
+    # The query plan the node made of the question (QueryPlan as a dict), and for questions
+    # about where/when/how often a thing was seen, its tracks (latest sighting first).
+    plan: dict[str, Any] | None = None
+    tracks: tuple[dict[str, Any], ...] = ()
 
     def cited(self) -> tuple[Memory, ...]:
         """Return the memories the answer cites, in citation order."""
@@ -87,3 +92,23 @@ class WriteResult:
     memory: Memory
     merged: bool
     message: str
+
+
+@dataclass(frozen=True)
+class Located:
+    """
+    Where and when a thing was seen: its latest sighting, its first, and the history.
+
+    ``found`` is False when the store has no sighting (``tag`` then says what was looked for,
+    or is empty when no stored tag matched the name).
+    """
+
+    tag: str
+    found: bool
+    message: str
+    last: Memory | None = None
+    first: Memory | None = None
+    seen_count: int = 0
+    memories: int = 0
+    rooms: tuple[str, ...] = ()
+    history: tuple[Memory, ...] = field(default_factory=tuple)

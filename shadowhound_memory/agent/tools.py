@@ -30,7 +30,7 @@ import math
 import re
 from typing import Any, Protocol
 
-from shadowhound_memory.agent.results import Memory, RecallAnswer, WriteResult
+from shadowhound_memory.agent.results import Located, Memory, RecallAnswer, WriteResult
 from shadowhound_memory.domain.errors import MemoryPackageError
 from shadowhound_memory.domain.records import (EVENT_PATTERN, MAX_COORDINATE_M, MAX_TAG_CHARS,
                                                MAX_TAGS, MAX_TEXT_CHARS, MISSION_PATTERN,
@@ -45,6 +45,9 @@ _QUESTION = {'type': 'string', 'minLength': 1, 'maxLength': MAX_QUESTION_CHARS,
 _K = {'type': 'integer', 'minimum': 1, 'maximum': MAX_TOOL_K,
       'description': "How many memories to return (default: the memory node's setting)."}
 _COORDINATE = {'type': 'number', 'minimum': -MAX_COORDINATE_M, 'maximum': MAX_COORDINATE_M}
+_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 200,
+         'description': 'The thing or person: a tag such as object:red_ball or person:alice, or '
+                        'words such as "red ball" or "Alice".'}
 
 
 def _tags(description: str) -> dict[str, Any]:
@@ -137,6 +140,35 @@ TOOLS: tuple[ToolSpec, ...] = (
                 'k': _K,
             },
             'required': ['question', 'seconds'],
+            'additionalProperties': False,
+        }),
+    ToolSpec(
+        name='locate',
+        description=('Where is a thing or person now: its latest sighting (where and when), '
+                     'and the earlier places it was seen, newest first. A thing that moved is '
+                     'where it was seen last.'),
+        parameters={
+            'type': 'object',
+            'properties': {
+                'name': _NAME,
+                'all_missions': {'type': 'boolean',
+                                 'description': 'Look in every mission, not only the current.'},
+            },
+            'required': ['name'],
+            'additionalProperties': False,
+        }),
+    ToolSpec(
+        name='last_seen',
+        description=('When was a thing or person last seen, where, and how many times in all. '
+                     'Answers "never seen" when no memory names it.'),
+        parameters={
+            'type': 'object',
+            'properties': {
+                'name': _NAME,
+                'all_missions': {'type': 'boolean',
+                                 'description': 'Look in every mission, not only the current.'},
+            },
+            'required': ['name'],
             'additionalProperties': False,
         }),
     ToolSpec(
@@ -315,6 +347,10 @@ class MemoryBackend(Protocol):
     def forget(self, ids: Sequence[str] = (), *, mission_id: str | None = None) -> int:
         """Delete memories and return how many."""
 
+    def locate(self, name: str, *, mission_id: str | None = None, all_missions: bool = False,
+               history: int = 0) -> Located:
+        """Return where and when a thing was seen, latest first."""
+
 
 def _when(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec='seconds')
@@ -396,15 +432,54 @@ class ToolExecutor:
         return _answer(self.backend.recall(question, k=int(k), since_s=seconds,
                                            synthesize=self.synthesize))
 
+    def _locate(self, name: str, all_missions: bool = False) -> dict[str, Any]:
+        located = self.backend.locate(name, all_missions=all_missions, history=5)
+        if not located.found or located.last is None:
+            return {'ok': True, 'found': False, 'tag': located.tag, 'message': located.message}
+        earlier = [_sighting(m) for m in located.history if m.id != located.last.id]
+        return {'ok': True, 'found': True, 'tag': located.tag, **_sighting(located.last),
+                'rooms': list(located.rooms), 'earlier': earlier}
+
+    def _last_seen(self, name: str, all_missions: bool = False) -> dict[str, Any]:
+        located = self.backend.locate(name, all_missions=all_missions, history=1)
+        if not located.found or located.last is None:
+            return {'ok': True, 'found': False, 'tag': located.tag, 'message': located.message}
+        return {'ok': True, 'found': True, 'tag': located.tag, **_sighting(located.last),
+                'seen_count': located.seen_count,
+                'first_seen': _when(located.first.timestamp if located.first else
+                                    located.last.timestamp)}
+
     def _forget_mission(self, mission_id: str | None = None) -> dict[str, Any]:
         deleted = self.backend.forget(mission_id=mission_id)
         return {'ok': True, 'deleted': deleted}
 
 
+def _sighting(memory: Memory) -> dict[str, Any]:
+    rooms = [t.split(':', 1)[1] for t in memory.tags if t.startswith('room:')]
+    return {'id': memory.id, 'where': _where(memory), 'room': rooms[0] if rooms else None,
+            'when': _when(memory.last_seen or memory.timestamp), 'text': memory.text}
+
+
+def plan_view(plan: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return the compact form of a query plan the tools give the LLM (what was searched)."""
+    if not plan:
+        return None
+    view = {key: plan[key] for key in ('planner', 'intent', 'search_texts', 'tags_any',
+                                       'place', 'missing') if plan.get(key)}
+    for key in ('since', 'until'):
+        if plan.get(key) is not None:
+            view[key] = _when(float(plan[key]))
+    return view
+
+
 def _answer(answer: RecallAnswer) -> dict[str, Any]:
-    return {'ok': True, 'answer': answer.answer,
-            'memories': [memory_view(m) for m in answer.memories],
-            'cited_ids': list(answer.cited_ids)}
+    result = {'ok': True, 'answer': answer.answer,
+              'memories': [memory_view(m) for m in answer.memories],
+              'cited_ids': list(answer.cited_ids)}
+    plan = plan_view(answer.plan)
+    if plan:
+        result['plan'] = plan
+    return result
 
 
 def _failure(error: str) -> dict[str, Any]:

@@ -134,6 +134,15 @@ class MemoryConfig(BaseModel):
         3600.0, gt=0.0, le=1e9, description='Age at which the recency term halves.')
     distance_scale_m: float = Field(
         5.0, gt=0.0, le=1e6, description='Distance at which the distance term falls to 1/e.')
+    recall_planner: Literal['none', 'rules', 'llm'] = Field(
+        'rules',
+        description='How a recall question becomes a query plan (search texts, tags, time, '
+                    'place, intent): none (the literal question, as before plans), rules '
+                    '(deterministic, about a millisecond), llm (the recall route writes it; the '
+                    'rules plan when the LLM is away or fails; needs llm_url).')
+    recall_planner_timeout_s: float = Field(
+        10.0, gt=0.0, le=600.0,
+        description='Longest wait for the LLM planner before the rules plan instead.')
     token_budget: int = Field(
         1024, ge=64, le=131072, description='Token budget of the recall context given to the LLM.')
     anonymize: bool = Field(
@@ -288,6 +297,9 @@ class MemoryConfig(BaseModel):
                              '/v1/embeddings base URL)')
         if self.writer == 'llm' and not self.llm_url:
             raise ValueError('writer=llm needs llm_url (the base URL of the LLM server)')
+        if self.recall_planner == 'llm' and not self.llm_url:
+            raise ValueError('recall_planner=llm needs llm_url (the base URL of the LLM server); '
+                             'use rules without one')
         for name in ('llm_url', 'llm_writing_url', 'llm_recall_url'):
             url = getattr(self, name)
             if url and not url.startswith(('http://', 'https://')):

@@ -27,6 +27,7 @@ from shadowhound_memory.compose.config import MemoryConfig
 from shadowhound_memory.domain.errors import StoreError
 from shadowhound_memory.embeddings.base import EmbeddingConfig, EmbeddingProvider
 from shadowhound_memory.embeddings.providers import make_provider
+from shadowhound_memory.llm.planner import LlmPlanner
 from shadowhound_memory.llm.routing import LlmRouter, LlmSettings, Topology
 from shadowhound_memory.llm.synthesis import RecallSynthesizer
 from shadowhound_memory.llm.writer import LlmWriter
@@ -34,6 +35,7 @@ from shadowhound_memory.memory.hygiene import DedupeConfig, RetentionConfig
 from shadowhound_memory.memory.service import MemoryService
 from shadowhound_memory.memory.writer import DeterministicWriter, RecordWriter
 from shadowhound_memory.pose.buffer import PoseBufferConfig
+from shadowhound_memory.retrieval.planning import NoPlanner, QueryPlanner, RulePlanner
 from shadowhound_memory.retrieval.ranking import RankingWeights
 from shadowhound_memory.store.base import MemoryStore
 
@@ -103,11 +105,12 @@ def make_store(config: MemoryConfig) -> MemoryStore:
 
 @dataclass
 class LlmParts:
-    """The generation side: the router, the LLM writer and the recall synthesizer."""
+    """The generation side: the router, the LLM writer, the recall synthesizer and planner."""
 
     router: LlmRouter
     writer: LlmWriter
     synthesizer: RecallSynthesizer
+    planner: LlmPlanner
 
     def close(self) -> None:
         """Stop the prober and the writer threads."""
@@ -138,7 +141,17 @@ def build_llm(config: MemoryConfig) -> LlmParts | None:
                     LlmWriter(router, max_tokens=config.llm_writing_max_tokens,
                               concurrency=config.llm_concurrency),
                     RecallSynthesizer(router, config.token_budget,
-                                      max_tokens=config.llm_recall_max_tokens))
+                                      max_tokens=config.llm_recall_max_tokens),
+                    LlmPlanner(router, timeout_s=config.recall_planner_timeout_s))
+
+
+def make_planner(config: MemoryConfig, llm: LlmParts | None = None) -> QueryPlanner:
+    """Return the query planner recall_planner names (rules when llm has no server)."""
+    if config.recall_planner == 'none':
+        return NoPlanner()
+    if config.recall_planner == 'llm' and llm is not None:
+        return llm.planner
+    return RulePlanner()
 
 
 def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | None = None,
@@ -158,11 +171,14 @@ def build_memory_service(config: MemoryConfig, *, embedder: EmbeddingProvider | 
         retention=retention_config(config), weights=ranking_weights(config),
         token_budget=config.token_budget, anonymize=config.anonymize,
         retrieval_mode=config.retrieval_mode,
-        synthesizer=llm.synthesizer if llm is not None else None)
+        synthesizer=llm.synthesizer if llm is not None else None,
+        planner=make_planner(config, llm))
 
 
-def apply_config(service: MemoryService, config: MemoryConfig) -> None:
+def apply_config(service: MemoryService, config: MemoryConfig,
+                 llm: LlmParts | None = None) -> None:
     """Apply the settings that may change while the node runs."""
+    service.planner = make_planner(config, llm)
     service.dedupe = dedupe_config(config)
     service.retention = retention_config(config)
     service.weights = ranking_weights(config)
@@ -177,3 +193,4 @@ def apply_llm_config(llm: LlmParts, config: MemoryConfig) -> None:
     llm.writer.max_tokens = config.llm_writing_max_tokens
     llm.synthesizer.max_tokens = config.llm_recall_max_tokens
     llm.synthesizer.token_budget = config.token_budget
+    llm.planner.timeout_s = config.recall_planner_timeout_s

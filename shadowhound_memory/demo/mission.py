@@ -52,6 +52,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import qos_profile_sensor_data, QoSProfile, ReliabilityPolicy
 from shadowhound_memory.msg import MemoryRecord, Observation
 from shadowhound_memory.retrieval.answer import describe_age
+from shadowhound_memory.retrieval.planning import QueryPlan
 from shadowhound_memory.ros.bag_recorder import BagRecorder
 from shadowhound_memory.ros.conversions import seconds_to_time, time_to_seconds
 from shadowhound_memory.ros.spinning import shutdown_spinning, SpinThread
@@ -73,6 +74,9 @@ QUESTIONS: list[tuple[str, dict[str, Any]]] = [
     ('What was in the kitchen?', {}),
     ('What was in the kitchen?', {'tags_any': ['room:kitchen']}),
     ('What did we see in the last minute?', {'within_last_s': 60.0}),
+    # No filters: the node's query planner reads "now" and the time window from the words.
+    ('Where is the red ball now?', {}),
+    ('What did we see in the last two minutes?', {}),
 ]
 
 
@@ -263,6 +267,8 @@ def show(question: str, filters: dict[str, Any], response: Recall.Response,
         seen = f' seen x{memory.seen_count}' if memory.seen_count > 1 else ''
         print(f'   {memory.score:.2f}  {memory.text:<55.55} {where}  '
               f'{describe_age(now - time_to_seconds(memory.timestamp))}{seen}  [{memory.id[:8]}]')
+    if response.plan_json:
+        print(f'   plan {QueryPlan.model_validate_json(response.plan_json).summary()}')
     print(f'A: {response.answer}')
     print(f"   cites {', '.join(i[:8] for i in response.cited_ids) or 'nothing'}; "
           f'{response.latency_ms:.1f} ms in the node, {rtt_ms:.1f} ms round trip')

@@ -282,3 +282,71 @@ def response_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     """Return the OpenAI ``response_format`` that constrains output to ``schema``."""
     return {'type': 'json_schema', 'json_schema': {'name': name, 'schema': schema,
                                                    'strict': True}}
+
+
+# Query planning -------------------------------------------------------------------------------
+
+PLANNING_SYSTEM = (
+    'You plan how a robot searches its memory for a question. Reply with one JSON object and '
+    'nothing else: {"intent": ..., "search_texts": [...], "tags_any": [...]} plus, only when '
+    'the question says them, "since_s_ago" and "until_s_ago" (seconds before now), "place" '
+    '(a room tag, a thing\'s tag, or "here") and "recency" (true for now/latest/recently). '
+    'intent is one of where, where_now, when, when_last, list, count, describe, yes_no. '
+    'search_texts holds one to three short phrases naming what to look for, without question '
+    'words. tags_any holds only tags from the lists given, for the things the question asks '
+    'about; leave it empty when none fits.')
+
+# Worked examples for a base model: each is (question, now offset from mission start in s,
+# vocabulary, draft). Times in drafts are seconds before now, as the schema has them.
+_PLANNING_VOCABULARY = {
+    'object': ['object:blue_mug', 'object:charger', 'object:red_ball'],
+    'person': ['person:alice'],
+    'room': ['room:kitchen', 'room:office']}
+_PLANNING_EXAMPLES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ('Where is the red ball now?',
+     {'intent': 'where_now', 'search_texts': ['red ball'], 'tags_any': ['object:red_ball'],
+      'recency': True}),
+    ('What did we see in the office in the last ten minutes?',
+     {'intent': 'list', 'search_texts': ['office'], 'tags_any': ['room:office'],
+      'since_s_ago': 600, 'place': 'room:office'}),
+    ('When did we last meet Alice?',
+     {'intent': 'when_last', 'search_texts': ['Alice'], 'tags_any': ['person:alice'],
+      'recency': True}),
+    ('Is there anything near the charger?',
+     {'intent': 'list', 'search_texts': ['things near the charger'], 'tags_any': [],
+      'place': 'object:charger'}),
+)
+
+
+def planning_input(question: str, now: float, vocabulary: dict[str, list[str]],
+                   robot_pose: tuple[float, float] | None = None,
+                   mission_start: float | None = None) -> str:
+    """Return the compact text of one planning request: the ``input`` of a planning pair."""
+    moment = datetime.fromtimestamp(now)
+    lines = [f'now: {moment.strftime("%A %H:%M")}']
+    if mission_start is not None:
+        lines.append(f'mission started: {max(0.0, now - mission_start):.0f} s ago')
+    lines.append('robot at: ' + ('unknown' if robot_pose is None else
+                                 f'x={robot_pose[0]:.1f} y={robot_pose[1]:.1f}'))
+    for kind in ('object', 'person', 'room'):
+        lines.append(f'{kind} tags: ' + (', '.join(vocabulary.get(kind, [])) or 'none'))
+    lines.append(f'question: {quote_json(question)[1:-1]}')
+    return '\n'.join(lines)
+
+
+def planning_messages(input_text: str, few_shot: bool = False) -> list[Message]:
+    """
+    Return the chat messages of the planning task.
+
+    ``few_shot`` adds worked examples for a base model; an adapter trained on the zero-shot
+    prompt does without them.
+    """
+    messages = [{'role': 'system', 'content': PLANNING_SYSTEM}]
+    if few_shot:
+        for question, draft in _PLANNING_EXAMPLES:
+            example = planning_input(question, 1_772_465_400.0, _PLANNING_VOCABULARY,
+                                     (4.0, 2.0), 1_772_463_000.0)
+            messages.append({'role': 'user', 'content': example})
+            messages.append({'role': 'assistant', 'content': json.dumps(draft)})
+    messages.append({'role': 'user', 'content': input_text})
+    return messages

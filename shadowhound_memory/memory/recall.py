@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from shadowhound_memory.retrieval.planning import FALLBACK_NOTE_PREFIX, QueryPlan
+from shadowhound_memory.retrieval.tracks import Track
 from shadowhound_memory.store.base import ScoredRecord
 
 NO_SYNTHESIZER_NOTE = ('synthesis needs the LLM recall route, which is not configured (llm_url): '
@@ -56,7 +58,9 @@ class RecallAnswer:
     What one recall answers: the ranked memories, the answer, its citations and how it was made.
 
     ``route`` is the LLM route that wrote the answer, or 'none' for a retrieval-only answer;
-    ``note`` says why an answer is not the one asked for (no synthesizer, model fell back).
+    ``note`` says why an answer is not the one asked for (no synthesizer, model fell back);
+    ``plan`` is the query plan the recall searched with and ``tracks`` the sightings of the
+    things it asks where, when or how often about.
     """
 
     hits: list[ScoredRecord]
@@ -66,8 +70,15 @@ class RecallAnswer:
     route: str = 'none'
     note: str = ''
     timings: dict[str, float] = field(default_factory=dict)
+    plan: QueryPlan | None = None
+    tracks: list[Track] = field(default_factory=list)
 
     def message(self) -> str:
-        """Return the one-line summary a Recall response carries."""
-        found = f'{len(self.hits)} memories found'
-        return f'{found}; {self.note}' if self.note else found
+        """Return the one-line summary a Recall response carries, planner fallback included."""
+        parts = [f'{len(self.hits)} memories found']
+        if self.plan is not None and self.plan.notes and \
+                self.plan.notes[0].startswith(FALLBACK_NOTE_PREFIX):
+            parts.append(self.plan.notes[0])
+        if self.note:
+            parts.append(self.note)
+        return '; '.join(parts)

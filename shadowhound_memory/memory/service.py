@@ -46,7 +46,7 @@ from shadowhound_memory.memory.recall import (AnswerSynthesizer, NO_SYNTHESIZER_
                                               RecallAnswer)
 from shadowhound_memory.memory.writer import DeterministicWriter, RecordWriter, WrittenRecord
 from shadowhound_memory.pose.buffer import PoseEstimate, UNCERTAIN_POSE_TAG
-from shadowhound_memory.retrieval.answer import retrieval_only_answer
+from shadowhound_memory.retrieval.answer import planned_answer, retrieval_only_answer
 from shadowhound_memory.retrieval.context import (
     ContextBuilder, RagContext, TokenCache, TokenCounter)
 from shadowhound_memory.retrieval.planning import (NoPlanner, QueryPlan, QueryPlanner, RulePlanner,
@@ -414,24 +414,28 @@ class MemoryService:
         """Return whether a recall asking for synthesis reaches a synthesizer (may block)."""
         return self.synthesizer is not None
 
-    def answer(self, query: RecallQuery, now: float, synthesize: bool = False) -> RecallAnswer:
+    def answer(self, query: RecallQuery, now: float, synthesize: bool = False,
+               robot_pose: tuple[float, float] | None = None) -> RecallAnswer:
         """
-        Recall, then answer: synthesized when asked and a synthesizer exists, else from retrieval.
+        Recall, then answer: synthesized when asked and a synthesizer exists, else from the plan.
 
-        The one recall decision every caller shares; a request for synthesis without a
-        synthesizer gets the retrieval-only answer and a note saying why.
+        The one recall decision every caller shares. Without synthesis a plan about a thing
+        (where now, when last, how many) is answered from its track, anything else from
+        retrieval alone; a request for synthesis without a synthesizer gets that answer and a
+        note saying why. ``robot_pose`` (map x, y) is where "here" is.
         """
-        result = self.recall(query, now)
+        result = self.recall(query, now, robot_pose)
         tokens = result.context.tokens_used
         if synthesize and self.synthesizer is not None:
             synthesis = self.synthesizer.answer(query.question, result.hits, now)
             return RecallAnswer(result.hits, synthesis.answer, synthesis.cited_ids,
                                 synthesis.context_tokens or tokens, synthesis.route,
-                                synthesis.note, result.timings)
-        text, cited = retrieval_only_answer(result.hits, now)
+                                synthesis.note, result.timings, result.plan, result.tracks)
+        text, cited = planned_answer(result.plan, result.tracks, result.hits, now) \
+            if result.plan is not None else retrieval_only_answer(result.hits, now)
         return RecallAnswer(result.hits, text, cited, tokens,
                             note=NO_SYNTHESIZER_NOTE if synthesize else '',
-                            timings=result.timings)
+                            timings=result.timings, plan=result.plan, tracks=result.tracks)
 
     def forget(self, ids: Sequence[str] = (), mission_id: str | None = None,
                time_from: float | None = None, time_to: float | None = None) -> int:

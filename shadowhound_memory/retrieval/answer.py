@@ -23,6 +23,8 @@ guessing.
 from collections.abc import Sequence
 import math
 
+from shadowhound_memory.retrieval.planning import QueryPlan
+from shadowhound_memory.retrieval.tracks import Sighting, Track
 from shadowhound_memory.store.base import ScoredRecord
 
 NO_MEMORY_ANSWER = 'I have no memory that matches this question.'
@@ -56,3 +58,51 @@ def retrieval_only_answer(hits: Sequence[ScoredRecord], now: float,
                      f'[{record.id}]')
         cited.append(record.id)
     return 'Closest memories: ' + '; '.join(parts) + '.', cited
+
+
+def _place(sighting: Sighting) -> str:
+    where = (f'at ({sighting.x:.1f}, {sighting.y:.1f})' if sighting.x is not None and
+             sighting.y is not None else 'at an unknown place')
+    return where + (f' in the {sighting.rooms[0].replace("_", " ")}' if sighting.rooms else '')
+
+
+def _label(tag: str) -> str:
+    kind, _, value = tag.partition(':')
+    name = value.replace('_', ' ')
+    return name.title() if kind == 'person' and value != 'unknown' else f'the {name}'
+
+
+def planned_answer(plan: QueryPlan, tracks: Sequence[Track], hits: Sequence[ScoredRecord],
+                   now: float) -> tuple[str, list[str]]:
+    """
+    Return the answer a plan's intent asks for, from the tracks when it is about a thing.
+
+    "Where is it now" and "when last" are answered by the latest sighting, with the earlier
+    places as history; "how many" by the count of sightings; everything else, and any plan
+    without a track, by the retrieval-only answer.
+    """
+    if plan.missing and not plan.entity_tags() and not hits:
+        names = ', '.join(_label(t) for t in plan.missing)
+        return f'{NO_MEMORY_ANSWER} Nothing in memory is named {names}.', []
+    if not tracks or plan.intent not in ('where_now', 'when_last', 'count'):
+        return retrieval_only_answer(hits, now)
+    parts: list[str] = []
+    cited: list[str] = []
+    for track in tracks[:3]:
+        last = track.last
+        cited.append(last.memory_id)
+        if plan.intent == 'count':
+            parts.append(f'{_label(track.tag)}: seen {track.seen_count} times in '
+                         f'{track.memories} memories, last {_place(last)}, '
+                         f'{describe_age(now - last.time)} [{last.memory_id}]')
+        else:
+            text = (f'{_label(track.tag)} was last seen {_place(last)}, '
+                    f'{describe_age(now - last.time)} [{last.memory_id}]')
+            earlier = [s for s in track.history[1:] if s.rooms != last.rooms][:2]
+            if earlier:
+                text += '; before that ' + '; '.join(
+                    f'{_place(s)}, {describe_age(now - s.time)} [{s.memory_id}]'
+                    for s in earlier)
+                cited += [s.memory_id for s in earlier]
+            parts.append(text)
+    return '. '.join(p[0].upper() + p[1:] for p in parts) + '.', list(dict.fromkeys(cited))

@@ -45,6 +45,8 @@ INTENTS: tuple[Intent, ...] = ('where', 'where_now', 'when', 'when_last', 'list'
 # Intents whose answer is the latest sighting: only these weigh recency in the ranking.
 RECENCY_INTENTS: tuple[Intent, ...] = ('where_now', 'when_last')
 PLANNERS = ('none', 'rules', 'llm')
+# The first note of a plan the LLM planner could not write: recall responses repeat it.
+FALLBACK_NOTE_PREFIX = 'LLM planner fell back to rules'
 
 MAX_SEARCH_TEXTS = 3
 SEARCH_TEXT_CHARS = 200

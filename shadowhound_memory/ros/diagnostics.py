@@ -106,6 +106,7 @@ def memory_status(name: str, hardware_id: str, config: MemoryConfig,
         'memory_backend': config.memory_backend,
         'adapter_mode': config.adapter_mode,
         'writer': config.writer,
+        'recall_planner': config.recall_planner,
         'mission_id': config.mission_id,
     }
     if llm is None:
@@ -114,6 +115,7 @@ def memory_status(name: str, hardware_id: str, config: MemoryConfig,
         values.update(llm.router.status())
         values['llm_writing'] = json.dumps(llm.writer.stats.snapshot())
         values['llm_recall'] = json.dumps(llm.synthesizer.snapshot())
+        values['llm_planning'] = json.dumps(llm.planner.snapshot())
     level = ord(DiagnosticStatus.OK)
     messages = []
     if service is None:

@@ -49,13 +49,13 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.task import Future, Task
-from shadowhound_memory.agent.results import (Memory, MemoryRequestError,
+from shadowhound_memory.agent.results import (Located, Memory, MemoryRequestError,
                                               MemoryUnavailableError, RecallAnswer, WriteResult)
 from shadowhound_memory.domain.errors import InvalidRequestError
 from shadowhound_memory.domain.records import MemoryRecord, MISSION_PATTERN
 from shadowhound_memory.msg import MemoryPose
 from shadowhound_memory.ros.conversions import seconds_to_time, time_to_seconds
-from shadowhound_memory.srv import Forget, Recall, WriteMemory
+from shadowhound_memory.srv import Forget, Locate, Recall, WriteMemory
 
 T = TypeVar('T')
 
@@ -83,11 +83,30 @@ def _write_result(response: Any) -> WriteResult:
                        message=response.message)
 
 
+def _json_or(text: str, default: Any) -> Any:
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
 def _recall_answer(response: Any) -> RecallAnswer:
     return RecallAnswer(memories=tuple(memory_from_msg(m) for m in response.memories),
                         answer=response.answer, cited_ids=tuple(response.cited_ids),
                         context_tokens=int(response.context_tokens),
-                        latency_ms=float(response.latency_ms), message=response.message)
+                        latency_ms=float(response.latency_ms), message=response.message,
+                        plan=_json_or(response.plan_json, None),
+                        tracks=tuple(_json_or(response.tracks_json, [])))
+
+
+def _located(response: Any) -> Located:
+    if not response.found:
+        return Located(tag=response.tag, found=False, message=response.message)
+    return Located(tag=response.tag, found=True, message=response.message,
+                   last=memory_from_msg(response.last), first=memory_from_msg(response.first),
+                   seen_count=int(response.seen_count), memories=int(response.memories),
+                   rooms=tuple(response.rooms),
+                   history=tuple(memory_from_msg(m) for m in response.history))
 
 
 def _deleted(response: Any) -> int:
@@ -181,6 +200,8 @@ class MemoryClient:
             Recall, prefix + 'recall', qos_profile=qos, callback_group=group)
         self._forget: 'Client[Any, Any]' = node.create_client(
             Forget, prefix + 'forget', qos_profile=qos, callback_group=group)
+        self._locate: 'Client[Any, Any]' = node.create_client(
+            Locate, prefix + 'locate', qos_profile=qos, callback_group=group)
         # Steady time: with use_sim_time a paused simulation must not stop the deadlines.
         self._timer = node.create_timer(POLL_PERIOD_S, self._tick, callback_group=group,
                                         clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -205,8 +226,9 @@ class MemoryClient:
         return override or self._mission_id or ''
 
     def is_ready(self) -> bool:
-        """Return whether all three services of the memory node are discovered."""
-        return all(c.service_is_ready() for c in (self._write, self._recall, self._forget))
+        """Return whether the memory node's services are all discovered."""
+        clients = (self._write, self._recall, self._forget, self._locate)
+        return all(c.service_is_ready() for c in clients)
 
     # Asynchronous requests --------------------------------------------------------------------
 
@@ -305,6 +327,21 @@ class MemoryClient:
             request.time_to = _stamp(time_to, 'time_to')
         return self._start(self._forget, request, _deleted)
 
+    def locate_async(self, name: str, *, mission_id: str | None = None,
+                     all_missions: bool = False, history: int = 0) -> 'Future[Located]':
+        """
+        Ask where and when a thing was seen last (its track); never blocks.
+
+        ``name`` is a tag (object:red_ball, person:alice) or words naming one ("red ball");
+        ``history`` is how many sightings to return, newest first (0: the node's 10).
+        """
+        if isinstance(history, bool) or not isinstance(history, int) or \
+                not 0 <= history <= 100:
+            raise InvalidRequestError(f'history must be an integer 0..100 (got {history!r})')
+        request = Locate.Request(name=name, all_missions=bool(all_missions), history=history,
+                                 mission_id='' if all_missions else self._mission(mission_id))
+        return self._start(self._locate, request, _located)
+
     # Blocking requests ------------------------------------------------------------------------
 
     def write(self, text: str = '', *, tags: Sequence[str] = (), event: str = '',
@@ -343,6 +380,13 @@ class MemoryClient:
             question, k=k, tags_any=tags_any, tags_all=tags_all, near=near, since_s=since_s,
             time_from=time_from, time_to=time_to, all_missions=all_missions,
             synthesize=synthesize, mission_id=mission_id, min_score=min_score))
+
+    def locate(self, name: str, *, mission_id: str | None = None, all_missions: bool = False,
+               history: int = 0) -> Located:
+        """Ask where and when a thing was seen last and wait; see ``locate_async``."""
+        self._refuse_inside_callback('locate')
+        return self._wait(self.locate_async(name, mission_id=mission_id,
+                                            all_missions=all_missions, history=history))
 
     def forget(self, ids: Sequence[str] = (), *, mission_id: str | None = None,
                time_from: float | None = None, time_to: float | None = None,

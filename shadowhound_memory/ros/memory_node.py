@@ -22,6 +22,7 @@ answer every failure with success=false and a message, so no request can take th
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+import json
 import sys
 import time
 from typing import Any
@@ -59,7 +60,7 @@ from shadowhound_memory.ros.markers import memory_markers, RecentMemories
 from shadowhound_memory.ros.parameters import declare_parameters, updated_config
 from shadowhound_memory.ros.pose_input import PoseInputSubscriber
 from shadowhound_memory.ros.runner import run_node
-from shadowhound_memory.srv import Forget, ManageAdapter, Recall, WriteMemory
+from shadowhound_memory.srv import Forget, Locate, ManageAdapter, Recall, WriteMemory
 from shadowhound_memory.store.base import MemoryStore
 from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
@@ -175,6 +176,8 @@ class MemoryNode(Node):
                             qos_profile=services_qos, callback_group=self._service_group)
         self.create_service(Forget, 'forget', self._handle_forget, qos_profile=services_qos,
                             callback_group=self._service_group)
+        self.create_service(Locate, 'locate', self._handle_locate, qos_profile=services_qos,
+                            callback_group=self._service_group)
         self.create_service(ManageAdapter, 'manage_adapter', self._handle_manage_adapter,
                             qos_profile=services_qos, callback_group=self._service_group)
         self.get_logger().info(
@@ -199,7 +202,7 @@ class MemoryNode(Node):
         self.ingest.batch_size = new.ingest_batch_size
         self.ingest.pose_wait_s = new.pose_wait_s
         if self.service is not None:
-            apply_config(self.service, new)
+            apply_config(self.service, new, self.llm)
         if self.llm is not None:
             apply_llm_config(self.llm, new)
         self.recent.limit = new.markers_max
@@ -353,13 +356,22 @@ class MemoryNode(Node):
                                               self.config.recall_min_score)
             trace.mission_id = query.mission_id or '*'
             trace.filters = describe_filters(query)
-            answer = self.service.answer(query, now, synthesize=request.synthesize)
+            pose = self.poses.lookup(now)
+            answer = self.service.answer(query, now, synthesize=request.synthesize,
+                                         robot_pose=(pose.x, pose.y) if pose.known else None)
+            if answer.plan is not None:
+                response.plan_json = trace.plan_json = answer.plan.model_dump_json()
+            if answer.tracks:
+                response.tracks_json = json.dumps([t.to_dict() for t in answer.tracks])
             response.memories = [record_to_msg(h.record, h.score) for h in answer.hits]
             response.answer, response.cited_ids = answer.answer, answer.cited_ids
             response.context_tokens = answer.context_tokens
             response.message = answer.message()
             trace.route = answer.route
-        by_llm = request.synthesize and self.service is not None and self.service.can_synthesize
+        # Synthesis and LLM planning wait on the model: on the LLM workers.
+        by_llm = self.service is not None and (
+            (request.synthesize and self.service.can_synthesize)
+            or (self.llm is not None and self.config.recall_planner == 'llm'))
         await self._admitted('recall', response, work,
                              self._llm_workers if by_llm else self._request_workers)
         response.latency_ms = (time.perf_counter() - start) * 1000.0
@@ -398,6 +410,37 @@ class MemoryNode(Node):
             self.recent.clear()
             self._seed_recent()
         self._answer('forget', response, work)
+        return response
+
+    def _handle_locate(self, request: Locate.Request,
+                       response: Locate.Response) -> Locate.Response:
+        def work() -> None:
+            assert self.service is not None
+            mission = None if request.all_missions else (request.mission_id
+                                                         or self.config.mission_id)
+            tag, track = self.service.locate(request.name, mission, request.history or 10)
+            response.tag = tag or ''
+            if track is None:
+                response.message = (f'never seen: no memory carries {tag}' if tag else
+                                    f'no object or person tag in the store matches '
+                                    f'{request.name[:60]!r}')
+                return
+            by_id = {r.id: r for r in self.service.store.get(
+                [track.first.memory_id] + [s.memory_id for s in track.history])}
+            response.found = True
+            response.last = record_to_msg(by_id[track.last.memory_id])
+            response.first = record_to_msg(by_id[track.first.memory_id])
+            response.seen_count = track.seen_count
+            response.memories = track.memories
+            response.rooms = list(track.rooms)
+            response.history = [record_to_msg(by_id[s.memory_id]) for s in track.history
+                                if s.memory_id in by_id]
+            where = (f'({track.last.x:.1f}, {track.last.y:.1f})' if track.last.x is not None
+                     else 'an unknown place')
+            response.message = (f'{tag} last seen at {where}'
+                                + (f' in {track.last.rooms[0]}' if track.last.rooms else '')
+                                + f'; seen {track.seen_count} times')
+        self._answer('locate', response, work)
         return response
 
     def _handle_manage_adapter(self, request: ManageAdapter.Request,

@@ -49,7 +49,8 @@ from std_msgs.msg import String
 pytestmark = pytest.mark.ros
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TOOL_NAMES = {'remember', 'recall', 'recall_near', 'recall_since', 'forget_mission'}
+TOOL_NAMES = {'remember', 'recall', 'recall_near', 'recall_since', 'locate', 'last_seen',
+              'forget_mission'}
 RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 
 
