@@ -51,7 +51,14 @@ EXPECTED = {
     'Recall.Response': {
         'success': 'boolean', 'message': 'string', 'memories': f'sequence<{RECORD}>',
         'answer': 'string', 'cited_ids': 'sequence<string>', 'context_tokens': 'uint32',
-        'latency_ms': 'double'},
+        'latency_ms': 'double', 'plan_json': 'string', 'tracks_json': 'string'},
+    'Locate.Request': {'name': 'string', 'mission_id': 'string', 'all_missions': 'boolean',
+                       'history': 'uint32'},
+    'Locate.Response': {
+        'success': 'boolean', 'message': 'string', 'found': 'boolean', 'tag': 'string',
+        'last': RECORD, 'first': RECORD, 'seen_count': 'uint32', 'memories': 'uint32',
+        'rooms': 'sequence<string>', 'history': f'sequence<{RECORD}>'},
+    'RecallTrace': {'question': 'string', 'plan_json': 'string', 'route': 'string'},
     'WriteMemory.Request': {
         'text': 'string', 'record_json': 'string', 'event': 'string',
         'tags': 'sequence<string>', 'mission_id': 'string', 'stamp': TIME, 'pose': POSE,

@@ -85,6 +85,22 @@ def test_where_now_answers_the_latest_sighting_of_a_moved_thing(service):
     assert [s.memory_id for s in track.history] == [records[4].id, records[0].id]
 
 
+def test_the_recall_decision_answers_where_now_from_the_track_with_history(service):
+    records = write_story(service)
+    query = RecallQuery(question='Where is the red ball now?', mission_id='m1', k=5)
+    answer = service.answer(query, NOW)
+    # The latest place names the answer; the earlier one is history, both cited.
+    assert answer.plan is not None and answer.plan.intent == 'where_now'
+    assert answer.tracks[0].tag == 'object:red_ball'
+    assert answer.cited_ids == [records[4].id, records[0].id]
+    assert answer.answer.index('office') < answer.answer.index('before that')
+    assert answer.answer.index('before that') < answer.answer.index('kitchen')
+    counted = service.answer(RecallQuery(question='How many times did we see Alice?',
+                                         mission_id='m1', k=5), NOW)
+    assert counted.plan.intent == 'count' and 'seen 2 times' in counted.answer
+    assert counted.cited_ids == [records[6].id]
+
+
 def test_when_last_answers_the_latest_sighting_of_a_person(service):
     records = write_story(service)
     result = ask(service, 'when did we last run into Alice?')
