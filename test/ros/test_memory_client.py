@@ -502,8 +502,11 @@ def test_example_agent_process_remembers_and_answers_with_citations_over_dds(tmp
             [sys.executable, str(ROOT / 'examples' / 'minimal_agent.py'), '--ros-args', *remap],
             capture_output=True, text=True, timeout=120)
         assert example.returncode == 0, example.stdout + example.stderr
-        assert 'call_2: {"ok": true, "answer": "Closest memories: \\"The charger' in \
+        # "Where is X?" is planned as where-now: answered from the charger's latest sighting,
+        # the example's own (1, 2), with the agent's earlier one as history.
+        assert 'call_2: {"ok": true, "answer": "The charger was last seen at (1.0, 2.0)' in \
             example.stdout
+        assert 'before that at an unknown place' in example.stdout
     finally:
         shutdown_spinning([spinner], [probe], context)
         codes = [stop(p) if p.poll() is None else p.returncode for p in (agent, memory_node)]
