@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the command line of memory_mcp."""
     parser = argparse.ArgumentParser(
         prog='memory_mcp', description='Serve the memory tools (remember, recall, recall_near, '
-        'recall_since, forget_mission) over MCP, carried out by a running memory node.')
+        'recall_since, locate, last_seen, forget_mission) over MCP, carried out by a running '
+        'memory node.')
     parser.add_argument('--http', action='store_true',
                         help='streamable HTTP on loopback instead of stdio')
     parser.add_argument('--host', default='127.0.0.1', help='loopback address for --http')
