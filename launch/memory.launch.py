@@ -20,8 +20,9 @@ Launch the memory node, and optionally a co-located vLLM server for memory writi
     ros2 launch shadowhound_memory memory.launch.py vllm_url:=http://127.0.0.1:8000 writer:=llm
 
 memory_backend, adapter_mode, writer, pose_input, recall_planner and vllm_url override the
-parameters file only when given: left empty, the file's values hold (the node takes MEMORY_BACKEND and ADAPTER_MODE
-from the environment for what the file leaves out), so a `ros2 param dump` file reloads as saved.
+parameters file only when given: left empty, the file's values hold (the node takes
+MEMORY_BACKEND and ADAPTER_MODE from the environment for what the file leaves out), so a
+`ros2 param dump` file reloads as saved.
 """
 
 import os
