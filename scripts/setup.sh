@@ -93,6 +93,9 @@ mkdir -p "$root/log" "$root/build/.src"
 # CMake refuses exported include folders inside the source tree, and numpy's (from .venv) is one.
 # Building through a symlinked source path keeps .venv at the repository root all the same.
 ln -sfn "$root" "$root/build/.src/shadowhound_memory"
+# The install step copies modules but never removes one that moved or was deleted, and a stale
+# copy still imports (a moved module would then exist twice): start from an empty package folder.
+rm -rf "$root"/install/shadowhound_memory/lib/python3*/site-packages/shadowhound_memory
 colcon --log-base "$root/log" build --paths "$root/build/.src/shadowhound_memory" \
   --build-base "$root/build" \
   --install-base "$root/install" --symlink-install \

@@ -298,7 +298,8 @@ def test_a_colour_or_room_the_store_never_had_answers_no_such_memory(service, qu
     result = ask(service, question)
     assert result.plan.missing and result.hits == [], result.plan.notes
     answer = service.answer(RecallQuery(question=question, mission_id='m1', k=5), NOW)
-    assert answer.answer == NO_MEMORY_ANSWER
+    # The refusal may name what is missing after the fixed sentence.
+    assert answer.answer.startswith(NO_MEMORY_ANSWER) and answer.cited_ids == []
 
 
 def test_an_unvisited_room_of_a_known_name_is_missing_too(service):
