@@ -27,28 +27,10 @@ import argparse
 from collections.abc import Iterable, Iterator
 import json
 import pathlib
-import re
 import sys
 import tempfile
-from typing import Any
 
-_NON_WORD = re.compile(r'[^a-z0-9]+')
-
-
-def normalize(text: str) -> str:
-    """Return text lowercased, with each run of non-alphanumeric characters one space."""
-    return _NON_WORD.sub(' ', text.lower()).strip()
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+from shadowhound_memory.training.leakage import json_strings, normalize
 
 
 def jsonl_strings(folder: str | pathlib.Path) -> Iterator[str]:
@@ -57,7 +39,7 @@ def jsonl_strings(folder: str | pathlib.Path) -> Iterator[str]:
         with open(path) as handle:
             for line in handle:
                 if line.strip():
-                    yield from _strings(json.loads(line))
+                    yield from json_strings(json.loads(line))
 
 
 def find_leaks(eval_texts: Iterable[str], training_texts: Iterable[str]) -> list[str]:

@@ -48,15 +48,16 @@ def normalize(text: str) -> str:
     return _NON_WORD.sub(' ', text.lower()).strip()
 
 
-def _strings(value: object) -> Iterable[str]:
+def json_strings(value: object) -> Iterable[str]:
+    """Yield every string inside a decoded JSON value, depth first."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from json_strings(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from json_strings(item)
 
 
 def training_texts(paths: Iterable[str | pathlib.Path]) -> list[str]:
@@ -65,7 +66,7 @@ def training_texts(paths: Iterable[str | pathlib.Path]) -> list[str]:
     for path in paths:
         for line in pathlib.Path(path).read_text(encoding='utf-8').splitlines():
             if line.strip():
-                texts += [normalize(s) for s in _strings(json.loads(line))]
+                texts += [normalize(s) for s in json_strings(json.loads(line))]
     return texts
 
 
